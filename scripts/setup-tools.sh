@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds the real control-plane binaries the integration tests run (kube-apiserver, etcd) and helm,
+# from the Go module proxy, the way controller-runtime's envtest consumes them. Binaries are cached
+# outside the checkout, keyed by version, and never rebuilt when present.
+set -euo pipefail
+
+KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
+ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
+HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+TOOLS_DIR="${CFSAAS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cfsaas-operator/tools}"
+
+export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+
+# k8s.io/kubernetes requires its staging modules at v0.0.0, which the proxy does not serve and which
+# `go install` cannot replace (golang/go#44840). A wrapper module maps each one to its published v0.X.Y.
+build_kube_apiserver() {
+  local out="$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver"
+  if [[ -x "$out" ]]; then log "kube-apiserver $KUBE_VERSION cached at $out"; return; fi
+  local start; start=$(date +%s)
+  local work; work=$(mktemp -d)
+  local staging="v0.${KUBE_VERSION#v1.}"
+  log "building kube-apiserver $KUBE_VERSION (staging modules at $staging) in $work"
+  (
+    cd "$work"
+    go mod init cfsaas.dev/tools/kube-apiserver >/dev/null 2>&1
+    local info gomod
+    info=$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION")
+    gomod=$(printf '%s' "$info" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+    local commit
+    commit=$(printf '%s' "$info" | sed -n 's/^[[:space:]]*"Hash": "\([0-9a-f]*\)",\{0,1\}$/\1/p' | head -n1)
+    # The wrapper must honour kubernetes' own godebug defaults; dependency godebug lines are ignored.
+    grep -E '^(go|godebug) ' "$gomod" | sed 's/^go \(.*\)/go \1/' >go.head
+    go mod edit -go="$(awk '/^go /{print $2}' go.head)"
+    awk '/^godebug /{print}' go.head >>go.mod
+    go mod edit -require="k8s.io/kubernetes@$KUBE_VERSION"
+    grep -E '^[[:space:]]*k8s\.io/[a-z0-9-]+ v0\.0\.0([[:space:]]|$)' "$gomod" | awk '{print $1}' | sort -u | while read -r mod; do
+      go mod edit -replace="$mod=$mod@$staging"
+    done
+    printf 'package tools\n\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver"\n' >tools.go
+    go mod tidy >/dev/null
+    local major="${KUBE_VERSION#v}"; major="${major%%.*}"
+    local minor="${KUBE_VERSION#v*.}"; minor="${minor%%.*}"
+    local ldflags="-s -w" pkg
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+      ldflags+=" -X $pkg.gitCommit=${commit:-unknown} -X $pkg.gitTreeState=clean"
+      ldflags+=" -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    done
+    mkdir -p "$(dirname "$out")"
+    go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+    mv "$out.tmp" "$out"
+  )
+  rm -rf "$work"
+  log "built kube-apiserver $KUBE_VERSION in $(elapsed "$start")"
+}
+
+# etcd's own server/go.mod replaces its sibling modules with ../ paths, so go install refuses it too.
+build_etcd() {
+  local out="$TOOLS_DIR/etcd-$ETCD_VERSION/etcd"
+  if [[ -x "$out" ]]; then log "etcd $ETCD_VERSION cached at $out"; return; fi
+  local start; start=$(date +%s)
+  local work; work=$(mktemp -d)
+  log "building etcd $ETCD_VERSION in $work"
+  (
+    cd "$work"
+    go mod init cfsaas.dev/tools/etcd >/dev/null 2>&1
+    go mod edit -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+    printf 'package tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' >tools.go
+    go mod tidy >/dev/null
+    mkdir -p "$(dirname "$out")"
+    go build -trimpath -ldflags "-s -w" -o "$out.tmp" go.etcd.io/etcd/server/v3
+    mv "$out.tmp" "$out"
+  )
+  rm -rf "$work"
+  log "built etcd $ETCD_VERSION in $(elapsed "$start")"
+}
+
+build_helm() {
+  local out="$TOOLS_DIR/helm-$HELM_VERSION/helm"
+  if [[ -x "$out" ]]; then log "helm $HELM_VERSION cached at $out"; return; fi
+  local start; start=$(date +%s)
+  local major="${HELM_VERSION%%.*}"
+  log "building helm $HELM_VERSION"
+  mkdir -p "$(dirname "$out")"
+  GOBIN="$(dirname "$out")" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/$major/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/$major/cmd/helm@$HELM_VERSION"
+  log "built helm $HELM_VERSION in $(elapsed "$start")"
+}
+
+total_start=$(date +%s)
+build_etcd
+build_kube_apiserver
+build_helm
+# The test harness reads this file to find the binaries.
+cat >"$TOOLS_DIR/versions.json" <<JSON
+{"kubeApiserver": "$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver",
+ "etcd": "$TOOLS_DIR/etcd-$ETCD_VERSION/etcd",
+ "helm": "$TOOLS_DIR/helm-$HELM_VERSION/helm"}
+JSON
+log "tools ready in $TOOLS_DIR (total $(elapsed "$total_start"))"
+"$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver" --version >&2
+"$TOOLS_DIR/etcd-$ETCD_VERSION/etcd" --version | head -n1 >&2
