@@ -1,0 +1,32 @@
+export { type BackoffPolicy, defaultBackoffPolicy } from "./backoff.ts";
+export {
+  CloudflareClient,
+  type CloudflareClientOptions,
+  cloudflareApiBaseUrl,
+  defaultPerPage,
+  type ListOptions,
+  sharedPools,
+  sharedRateLimiters,
+} from "./client.ts";
+export { type Clock, systemClock } from "./clock.ts";
+export { CloudflareCredentials, type CredentialsSpec } from "./credentials.ts";
+export { CloudflareApiError, type CloudflareErrorKind } from "./errors.ts";
+export { type AttemptObservation, type AttemptObserver, PoolRegistry } from "./http.ts";
+export {
+  defaultRateLimitPolicy,
+  type Headroom,
+  RateLimiterRegistry,
+  type RateLimitPolicy,
+} from "./rate-limiter.ts";
+export { routes } from "./routes.ts";
+export type {
+  CreateCustomHostnameBody,
+  CustomHostname,
+  CustomHostnameSsl,
+  EditCustomHostnameBody,
+  FallbackOrigin,
+  SslRequest,
+  TokenVerification,
+  ValidationRecord,
+  Zone,
+} from "./wire.ts";
