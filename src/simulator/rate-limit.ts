@@ -1,0 +1,58 @@
+/**
+ * Cloudflare's global API limit: 1,200 requests per 300 s per user; over it, every call gets 429 until the
+ * window ends (API-NOTES §8). A fixed window per credential, on real time: `timeScale` speeds validation,
+ * never the budget a client must respect.
+ */
+export type RateLimitPolicy = { requests: number; windowSeconds: number };
+
+export type RateLimitVerdict = { allowed: boolean; remaining: number; resetSeconds: number };
+
+export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { requests: 1200, windowSeconds: 300 };
+
+export class RateLimiter {
+  readonly policy: RateLimitPolicy;
+  readonly #now: () => number;
+  readonly #windows = new Map<string, { start: number; count: number }>();
+
+  constructor(policy: RateLimitPolicy, now: () => number = Date.now) {
+    if (!(policy.requests > 0 && policy.windowSeconds > 0)) {
+      throw new Error(
+        `rate limit needs positive requests and window, got ${policy.requests}/${policy.windowSeconds}`,
+      );
+    }
+    this.policy = policy;
+    this.#now = now;
+  }
+
+  /** Counts one request for `key` and says whether it may proceed. */
+  take(key: string): RateLimitVerdict {
+    const now = this.#now();
+    const windowMs = this.policy.windowSeconds * 1000;
+    let window = this.#windows.get(key);
+    if (!window || now >= window.start + windowMs) {
+      window = { start: now, count: 0 };
+      this.#windows.set(key, window);
+    }
+    const allowed = window.count < this.policy.requests;
+    if (allowed) window.count += 1;
+    return {
+      allowed,
+      remaining: this.policy.requests - window.count,
+      resetSeconds: Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)),
+    };
+  }
+
+  reset(): void {
+    this.#windows.clear();
+  }
+}
+
+/** `Ratelimit` / `Ratelimit-Policy` as Cloudflare sends them (IETF draft syntax, API-NOTES §8). */
+export function rateLimitHeaders(policy: RateLimitPolicy, verdict: RateLimitVerdict): Record<string, string> {
+  const headers: Record<string, string> = {
+    Ratelimit: `"default";r=${verdict.remaining};t=${verdict.resetSeconds}`,
+    "Ratelimit-Policy": `"default";q=${policy.requests};w=${policy.windowSeconds}`,
+  };
+  if (!verdict.allowed) headers["Retry-After"] = String(verdict.resetSeconds);
+  return headers;
+}

@@ -1,0 +1,47 @@
+/**
+ * Cloudflare's validation backoff schedules (API-NOTES §9), as delays in seconds before each check.
+ * Hostname validation: 75 checks over about 7 days; the first 10 grow by 5 %, the rest by 15 %, each capped
+ * at 4 h (docs domain-support/hostname-validation/backoff-schedule). Certificate DCV grows by 5 % capped at
+ * 4 h (docs ssl/edge-certificates/changing-dcv-method/validation-backoff-schedule); the docs give no count,
+ * so the simulator keeps checking for the same 7-day span as the hostname.
+ */
+export type ValidationSchedule = readonly number[];
+
+const FOUR_HOURS = 4 * 3600;
+const SEVEN_DAYS = 7 * 86_400;
+
+export const HOSTNAME_VALIDATION_SCHEDULE: ValidationSchedule = Array.from({ length: 75 }, (_, n) =>
+  Math.min(Math.floor(60 * (n < 10 ? 1.05 : 1.15) ** n), FOUR_HOURS),
+);
+
+export const CERTIFICATE_VALIDATION_SCHEDULE: ValidationSchedule = (() => {
+  const delays: number[] = [];
+  for (let total = 0, n = 0; total < SEVEN_DAYS; n++) {
+    const delay = Math.min(Math.floor(60 * 1.05 ** n), FOUR_HOURS);
+    delays.push(delay);
+    total += delay;
+  }
+  return delays;
+})();
+
+/** When the schedule started at `startMs` checks for the first time at or after `sinceMs`; undefined once exhausted. */
+export function firstCheckAtOrAfter(
+  schedule: ValidationSchedule,
+  startMs: number,
+  sinceMs: number,
+): number | undefined {
+  let at = startMs;
+  for (const delay of schedule) {
+    at += delay * 1000;
+    if (at >= sinceMs) return at;
+  }
+  return undefined;
+}
+
+export function firstCheckAt(schedule: ValidationSchedule, startMs: number): number {
+  return startMs + (schedule[0] ?? 0) * 1000;
+}
+
+export function lastCheckAt(schedule: ValidationSchedule, startMs: number): number {
+  return startMs + schedule.reduce((sum, delay) => sum + delay, 0) * 1000;
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SimulatorHarness, ZONE_NAME } from "./harness.ts";
+
+let h: SimulatorHarness;
+beforeAll(async () => {
+  h = await SimulatorHarness.start();
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  await h.admin("POST", "/reset");
+});
+
+describe("admin API", () => {
+  it("upserts DNS records by type and name, and removes one given an empty value", async () => {
+    await h.setDns([
+      { type: "CNAME", name: "App.Customer.com.", value: `customers.${ZONE_NAME}` },
+      { type: "TXT", name: "_cf-custom-hostname.app.customer.com", value: "token-1" },
+    ]);
+    await h.setDns([{ type: "TXT", name: "_cf-custom-hostname.app.customer.com", value: "token-2" }]);
+    let records = (await h.admin("GET", "/dns")).body.records;
+    expect(
+      records.map((r: { type: string; name: string; value: string }) => [r.type, r.name, r.value]),
+    ).toEqual([
+      ["CNAME", "app.customer.com", `customers.${ZONE_NAME}`],
+      ["TXT", "_cf-custom-hostname.app.customer.com", "token-2"],
+    ]);
+    await h.setDns([{ type: "CNAME", name: "app.customer.com", value: "" }]);
+    records = (await h.admin("GET", "/dns")).body.records;
+    expect(records).toHaveLength(1);
+  });
+
+  it("refuses DNS records of other types with 400", async () => {
+    const response = await h.admin("POST", "/dns", {
+      records: [{ type: "A", name: "a.customer.com", value: "192.0.2.1" }],
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it("counts requests per method and route template, and in total", async () => {
+    const created = await h.createHostname("stats.customer.com");
+    await h.getHostname(created.id);
+    await h.getHostname(created.id);
+    await h.api("GET", h.hostnamesPath());
+    await h.api("GET", "/user/tokens/verify");
+    await h.api("GET", `/zones/${h.zoneId}`);
+    await h.api("GET", h.hostnamesPath("/fallback_origin"));
+    await h.api("GET", "/no/such/route");
+    expect((await h.admin("GET", "/stats")).body).toEqual({
+      total: 8,
+      byEndpoint: {
+        "POST /zones/:zone_id/custom_hostnames": 1,
+        "GET /zones/:zone_id/custom_hostnames/:custom_hostname_id": 2,
+        "GET /zones/:zone_id/custom_hostnames": 1,
+        "GET /user/tokens/verify": 1,
+        "GET /zones/:zone_id": 1,
+        "GET /zones/:zone_id/custom_hostnames/fallback_origin": 1,
+      },
+    });
+  });
+
+  it("does not count its own requests", async () => {
+    await h.admin("GET", "/dns");
+    expect((await h.admin("GET", "/stats")).body.total).toBe(0);
+  });
+
+  it("dumps every hostname with its zone and computed state", async () => {
+    const created = await h.createHostname("dump.customer.com");
+    const dump = (await h.admin("GET", "/hostnames")).body.hostnames;
+    expect(dump).toEqual([expect.objectContaining({ zone_id: h.zoneId, id: created.id, status: "pending" })]);
+  });
+
+  it("advances the simulated clock", async () => {
+    const before = Date.parse((await h.admin("GET", "/clock")).body.now);
+    const after = Date.parse((await h.admin("POST", "/clock", { advanceSeconds: 3600 })).body.now);
+    expect(after - before).toBeGreaterThanOrEqual(3_600_000);
+  });
+
+  it("resets hostnames, fallback origins, DNS, faults and stats", async () => {
+    await h.createHostname("reset.customer.com");
+    await h.putFallbackOrigin();
+    await h.setDns([{ type: "TXT", name: "x.customer.com", value: "y" }]);
+    await h.setFaults([{ match: "GET /user/tokens/verify", latencyMs: 1 }]);
+    expect((await h.admin("POST", "/reset")).status).toBe(200);
+    expect((await h.admin("GET", "/hostnames")).body.hostnames).toEqual([]);
+    expect((await h.admin("GET", "/dns")).body.records).toEqual([]);
+    expect((await h.admin("GET", "/faults")).body.rules).toEqual([]);
+    expect((await h.admin("GET", "/stats")).body).toEqual({ total: 0, byEndpoint: {} });
+    expect((await h.api("GET", h.hostnamesPath("/fallback_origin"))).status).toBe(404);
+  });
+
+  it("answers unknown admin paths with 404", async () => {
+    expect((await h.admin("GET", "/nothing")).status).toBe(404);
+  });
+});
