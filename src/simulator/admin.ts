@@ -46,7 +46,7 @@ function hostnamesView(targets: AdminTargets) {
   return {
     hostnames: world.store.allHostnames().map((record) => ({
       zone_id: record.zoneId,
-      ...renderHostname(record, evaluateHostname(world, record)),
+      ...renderHostname(record, evaluateHostname(world, record), world.clock),
     })),
   };
 }

@@ -6,6 +6,12 @@
 export type SimulatedClock = {
   /** Simulated epoch milliseconds. */
   now(): number;
+  /**
+   * The wall-clock instant a simulated one happened at. Timestamps the API reports (created_at, uploaded_on)
+   * use it: Cloudflare reports real times, and clients compare them with their own clock (the operator tells
+   * an adopted hostname from its own by comparing created_at with the resource's creationTimestamp).
+   */
+  wall(simulatedMs: number): number;
   advance(seconds: number): void;
   readonly timeScale: number;
 };
@@ -17,6 +23,7 @@ export function createSimulatedClock(timeScale: number, realNow: () => number = 
   return {
     timeScale,
     now: () => origin + (realNow() - origin) * timeScale + offsetMs,
+    wall: (simulatedMs: number) => origin + (simulatedMs - origin - offsetMs) / timeScale,
     advance: (seconds: number) => {
       offsetMs += seconds * 1000;
     },

@@ -75,7 +75,7 @@ function newCertificateOrder(world: SimulatorWorld, request: SslRequest, now: nu
 }
 
 function view(world: SimulatorWorld, record: HostnameRecord): Record<string, unknown> {
-  return renderHostname(record, evaluateHostname(world, record));
+  return renderHostname(record, evaluateHostname(world, record), world.clock);
 }
 
 export function listCustomHostnames(
@@ -92,7 +92,7 @@ export function listCustomHostnames(
   return {
     status: 200,
     body: successEnvelope(
-      page.rows.map(({ record, evaluation }) => renderHostname(record, evaluation)),
+      page.rows.map(({ record, evaluation }) => renderHostname(record, evaluation, world.clock)),
       { resultInfo: page.resultInfo },
     ),
   };

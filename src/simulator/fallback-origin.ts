@@ -22,7 +22,7 @@ function existing(world: SimulatorWorld, zone: Zone): FallbackOriginRecord {
 export function getFallbackOrigin(world: SimulatorWorld, zone: Zone): HandlerResult {
   const record = existing(world, zone);
   const status = fallbackOriginStatus(record, world.clock.now());
-  return { status: 200, body: successEnvelope(renderFallbackOrigin(record, status)) };
+  return { status: 200, body: successEnvelope(renderFallbackOrigin(record, status, world.clock)) };
 }
 
 /**
@@ -53,5 +53,5 @@ export function deleteFallbackOrigin(world: SimulatorWorld, zone: Zone): Handler
   const record = existing(world, zone);
   latchAll(world);
   world.store.setFallbackOrigin(zone.id, undefined);
-  return { status: 200, body: successEnvelope(renderFallbackOrigin(record, "pending_deletion")) };
+  return { status: 200, body: successEnvelope(renderFallbackOrigin(record, "pending_deletion", world.clock)) };
 }

@@ -1,6 +1,7 @@
 import { bareHostname, type HostnameEvaluation } from "./evaluation.ts";
 import type { CertificateAuthority } from "./ssl-rules.ts";
 import { CERTIFICATE_TIMING, FALLBACK_ORIGIN_DNS_ERROR, type FallbackOriginStatus } from "./state-machine.ts";
+import type { SimulatedClock } from "./clock.ts";
 import type { FallbackOriginRecord, HostnameRecord } from "./store.ts";
 
 /** Issuer names as Cloudflare reports them; the default CA today is Google Trust Services. */
@@ -12,7 +13,7 @@ const ISSUERS: Record<CertificateAuthority, string> = {
 };
 
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return new Date(Math.round(ms)).toISOString();
 }
 
 function validationRecords(record: HostnameRecord): object[] {
@@ -41,7 +42,11 @@ function validationRecords(record: HostnameRecord): object[] {
   }
 }
 
-function renderSsl(record: HostnameRecord, evaluation: HostnameEvaluation): Record<string, unknown> {
+function renderSsl(
+  record: HostnameRecord,
+  evaluation: HostnameEvaluation,
+  clock: SimulatedClock,
+): Record<string, unknown> {
   const order = record.certificate;
   const { request } = order;
   const { status, issuedAt } = evaluation.certificate;
@@ -63,8 +68,9 @@ function renderSsl(record: HostnameRecord, evaluation: HostnameEvaluation): Reco
     ssl.issuer = ISSUERS[request.certificate_authority ?? "google"];
     ssl.serial_number = order.serialNumber;
     ssl.signature = "ECDSAWithSHA256";
-    ssl.uploaded_on = iso(issuedAt);
-    ssl.expires_on = iso(issuedAt + CERTIFICATE_TIMING.lifetime);
+    // Issued at a (wall-clock) instant, valid for a real 90 days: expiry alerts see realistic dates.
+    ssl.uploaded_on = iso(clock.wall(issuedAt));
+    ssl.expires_on = iso(clock.wall(issuedAt) + CERTIFICATE_TIMING.lifetime);
     ssl.hosts = request.wildcard ? [record.hostname, bareHostname(record.hostname)] : [record.hostname];
   }
   return ssl;
@@ -73,14 +79,15 @@ function renderSsl(record: HostnameRecord, evaluation: HostnameEvaluation): Reco
 export function renderHostname(
   record: HostnameRecord,
   evaluation: HostnameEvaluation,
+  clock: SimulatedClock,
 ): Record<string, unknown> {
   const { ownership } = evaluation;
   const body: Record<string, unknown> = {
     id: record.id,
     hostname: record.hostname,
-    ssl: renderSsl(record, evaluation),
+    ssl: renderSsl(record, evaluation, clock),
     status: ownership.status,
-    created_at: iso(record.createdAt),
+    created_at: iso(clock.wall(record.createdAt)),
   };
   if (ownership.verificationErrors.length > 0) body.verification_errors = ownership.verificationErrors;
   // Ownership tokens are shown until the hostname is active, then dropped like the real API does.
@@ -105,12 +112,13 @@ export function renderHostname(
 export function renderFallbackOrigin(
   record: FallbackOriginRecord,
   status: FallbackOriginStatus | "pending_deletion",
+  clock: SimulatedClock,
 ): Record<string, unknown> {
   return {
     origin: record.origin,
     status,
     errors: record.routable ? [] : [FALLBACK_ORIGIN_DNS_ERROR],
-    created_at: iso(record.createdAt),
-    updated_at: iso(record.updatedAt),
+    created_at: iso(clock.wall(record.createdAt)),
+    updated_at: iso(clock.wall(record.updatedAt)),
   };
 }
