@@ -1,0 +1,333 @@
+/**
+ * The CustomHostname reconcile as a pure function: from the object, its FallbackOrigin, the credentials' state, a
+ * competing claim and what Cloudflare holds, to the one next step and the complete status. The executor performs
+ * the step, folds the outcome into `observation` and asks again, so every path below is one step of a loop that
+ * ends in a status write. Because nothing here remembers anything, a crash between two steps converges: the next
+ * reconcile observes Cloudflare again, finds what the lost step left there, and carries on from it.
+ */
+import { ConditionType } from "../../api/conditions.ts";
+import type { CustomHostname, CustomHostnameStatus } from "../../api/custom-hostname.ts";
+import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
+import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
+import type { CloudflareFailure, ConflictingClaim, PlannedEvent } from "../model.ts";
+import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
+import { reportFailure } from "../sync-failure.ts";
+import { MIN_CHECK_DELAY_MS, nextValidationCheckMs } from "../validation-schedule.ts";
+import { cloudflareConditions } from "./conditions.ts";
+import { desiredCreate, desiredEdit, driftedFields } from "./desired-state.ts";
+import {
+  type CloudflareStatusFields,
+  cloudflareFields,
+  requiredCname,
+  withRoutingRecord,
+} from "./status-mapping.ts";
+import {
+  CUSTOM_HOSTNAME_FINALIZER,
+  type CustomHostnameAction,
+  type CustomHostnameDecision,
+  type CustomHostnameInput,
+} from "./types.ts";
+
+/** Active hostnames are refreshed by the zone poller; this only bounds how stale status can get if it stops. */
+export const ACTIVE_REQUEUE_MS = 60 * 60_000;
+/** Waiting on the user (a missing FallbackOrigin, a broken Secret, a conflict): cheap to look, no Cloudflare call. */
+export const BLOCKED_REQUEUE_MS = 5 * 60_000;
+
+export function decideCustomHostname(input: CustomHostnameInput): CustomHostnameDecision {
+  const { object, observation } = input;
+  if (object.metadata.deletionTimestamp !== undefined) return decideDeletion(input);
+  if (!hasFinalizer(object)) return step(input, { kind: "addFinalizer" });
+
+  const blocked = blockingProblem(input);
+  if (blocked) {
+    return settle(input, {
+      conditions: [
+        { type: ConditionType.Ready, status: "False", reason: blocked.reason, message: blocked.message },
+        { type: ConditionType.Synced, status: "False", reason: blocked.reason, message: blocked.message },
+      ],
+      events: [warningEvent(blocked.reason, "Sync", blocked.message)],
+      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      retry: blocked.retry,
+    });
+  }
+
+  switch (observation.kind) {
+    case "unobserved":
+      return step(input, { kind: "observe" });
+    case "failed":
+      return failed(input, observation.failure, "Sync");
+    case "absent":
+      return step(input, create(object));
+    case "found":
+      return decideFound(input, observation.hostname, observation.source);
+  }
+}
+
+function decideDeletion(input: CustomHostnameInput): CustomHostnameDecision {
+  const { object, observation, conflict } = input;
+  if (!hasFinalizer(object)) return { status: object.status ?? {}, events: [] };
+  const id = object.status?.hostnameId;
+  const hostname = object.spec.hostname;
+  if (object.spec.deletionPolicy === "Retain" || (id === undefined && conflict !== undefined)) {
+    const events = id
+      ? [
+          normalEvent(
+            "Retained",
+            "Delete",
+            `left hostname ${hostname} (${id}) in Cloudflare: deletionPolicy is Retain`,
+          ),
+        ]
+      : [];
+    return { ...step(input, { kind: "removeFinalizer" }), events };
+  }
+
+  const blocked = deletionBlocker(input);
+  if (blocked) {
+    const message = `cannot delete hostname ${hostname} from Cloudflare: ${blocked}. To let this object go anyway, set spec.deletionPolicy: Retain (the hostname stays in Cloudflare), or remove the finalizer: kubectl patch cfh ${object.metadata.name} -n ${object.metadata.namespace} --type=merge -p '{"metadata":{"finalizers":null}}'`;
+    return settle(input, {
+      conditions: [{ type: ConditionType.Ready, status: "False", reason: "DeletionBlocked", message }],
+      events: [warningEvent("DeletionBlocked", "Delete", message)],
+      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      retry: false,
+    });
+  }
+
+  switch (observation.kind) {
+    case "unobserved":
+      return step(input, id ? deletion(hostname, id) : { kind: "observe" });
+    case "found":
+      return step(input, deletion(hostname, observation.hostname.id));
+    case "absent":
+      return step(input, { kind: "removeFinalizer" });
+    case "failed":
+      return failed(input, observation.failure, "Delete");
+  }
+}
+
+function decideFound(
+  input: CustomHostnameInput,
+  hostname: CloudflareHostname,
+  source: "get" | "list" | "create" | "update" | "snapshot",
+): CustomHostnameDecision {
+  const { object } = input;
+  const previousId = object.status?.hostnameId;
+  const claiming = hostname.id !== previousId;
+
+  // A create or update reply is what we just asked for; comparing it again could loop on a field Cloudflare
+  // applies asynchronously. The next reconcile compares a fresh read.
+  const drift = source === "create" || source === "update" ? [] : driftedFields(object.spec, hostname);
+  if (drift.length > 0) {
+    const fields = drift.join(", ");
+    const event =
+      object.metadata.generation !== object.status?.observedGeneration
+        ? normalEvent(
+            "Updated",
+            "Update",
+            `applied the spec to ${object.spec.hostname} in Cloudflare: ${fields}`,
+          )
+        : warningEvent(
+            "DriftCorrected",
+            "Update",
+            `${object.spec.hostname} was changed in Cloudflare outside this object (${fields}); set back to the spec`,
+          );
+    return step(input, { kind: "update", id: hostname.id, body: desiredEdit(object.spec), drift, event });
+  }
+
+  const adopted = claiming
+    ? source !== "create" && !createdForThisObject(hostname, object)
+    : (object.status?.adopted ?? false);
+  const events: PlannedEvent[] = [];
+  if (claiming && source !== "create") {
+    events.push(
+      normalEvent(
+        "Adopted",
+        "Adopt",
+        adopted
+          ? `adopted the existing Cloudflare hostname ${hostname.hostname} (${hostname.id}) instead of creating a duplicate`
+          : `found ${hostname.hostname} (${hostname.id}), created for this object before its status was saved; tracking it`,
+      ),
+    );
+  }
+  return settle(input, {
+    cloudflare: cloudflareFields(hostname),
+    adopted,
+    conditions: [...conditionsOf(input, hostname), SYNCED],
+    events,
+    requeueAfterMs: (conditions) => requeueFor(input, hostname, source, conditions),
+    retry: false,
+    synced: true,
+  });
+}
+
+/**
+ * `created_at` at or after the object's creation means the hostname came from this object's own create whose
+ * status write was lost (a crash): not an adoption of someone else's hostname. Without `created_at` it cannot be
+ * told, so it counts as adopted: the hostname was found, not made.
+ */
+function createdForThisObject(hostname: CloudflareHostname, object: CustomHostname): boolean {
+  const createdAt = hostname.created_at === undefined ? Number.NaN : Date.parse(hostname.created_at);
+  // creationTimestamp has whole seconds (truncated), so a create in the same second still compares as later.
+  return createdAt >= Date.parse(object.metadata.creationTimestamp ?? "");
+}
+
+function conditionsOf(input: CustomHostnameInput, hostname: CloudflareHostname): ConditionUpdate[] {
+  const { object } = input;
+  return cloudflareConditions({
+    hostname: object.spec.hostname,
+    cnameTarget: requiredCname(object.spec, fallbackOriginOf(input)).target,
+    hostnameStatus: hostname.status,
+    sslStatus: hostname.ssl?.status,
+    verificationErrors: hostname.verification_errors ?? [],
+    validationErrors: (hostname.ssl?.validation_errors ?? []).flatMap((error) => error.message ?? []),
+  });
+}
+
+/**
+ * Active: a long safety requeue. Otherwise Cloudflare's own validation schedule, counted from the latest of the
+ * hostname's creation, the last time Ready changed (a certificate renewal or a reissue after a CA change), and a
+ * write made in this reconcile: each of them restarts Cloudflare's checks (API-NOTES §6, §9).
+ */
+function requeueFor(
+  input: CustomHostnameInput,
+  hostname: CloudflareHostname,
+  source: string,
+  conditions: CustomHostnameStatus["conditions"],
+): number {
+  if (hostname.status === "active" && hostname.ssl?.status === "active") return ACTIVE_REQUEUE_MS;
+  const starts = [
+    Date.parse(hostname.created_at ?? ""),
+    Date.parse(findCondition(conditions, ConditionType.Ready)?.lastTransitionTime ?? ""),
+    source === "create" || source === "update" ? input.now.getTime() : Number.NaN,
+  ].filter((time) => !Number.isNaN(time));
+  const since = starts.length > 0 ? Math.max(...starts) : input.now.getTime();
+  return nextValidationCheckMs(new Date(since), input.now, input.scheduleScale);
+}
+
+function failed(
+  input: CustomHostnameInput,
+  failure: CloudflareFailure,
+  action: "Sync" | "Delete",
+): CustomHostnameDecision {
+  return settle(input, reportFailure(failure, action, input.object.status?.hostnameStatus !== undefined));
+}
+
+interface Blocker {
+  reason: string;
+  message: string;
+  retry: boolean;
+}
+
+function blockingProblem(input: CustomHostnameInput): Blocker | undefined {
+  const { object, fallbackOrigin, credentials, conflict } = input;
+  const ref = object.spec.fallbackOriginRef.name;
+  if (!fallbackOrigin) {
+    return {
+      reason: "FallbackOriginNotFound",
+      message: `FallbackOrigin ${ref} does not exist; create it or fix spec.fallbackOriginRef`,
+      retry: false,
+    };
+  }
+  if (conflict) return { reason: "Conflict", message: conflictMessage(object, conflict), retry: false };
+  if (credentials.kind === "problem") {
+    return {
+      reason: credentials.reason,
+      message: `the credentials of FallbackOrigin ${ref} cannot be used: ${credentials.message}`,
+      // Only a failed check (Cloudflare unreachable) can pass by itself; the rest wait for a Secret change.
+      retry: credentials.reason === "CredentialsCheckFailed",
+    };
+  }
+  return undefined;
+}
+
+function conflictMessage(object: CustomHostname, conflict: ConflictingClaim): string {
+  const claimant = conflict.namespace ? `${conflict.namespace}/${conflict.name}` : conflict.name;
+  return `${conflict.kind} ${claimant} already claims ${object.spec.hostname} in this zone; this object leaves Cloudflare untouched until that one is deleted or changes its hostname`;
+}
+
+function deletionBlocker(input: CustomHostnameInput): string | undefined {
+  if (!input.fallbackOrigin) {
+    return `FallbackOrigin ${input.object.spec.fallbackOriginRef.name} (zone and credentials) does not exist`;
+  }
+  if (input.credentials.kind === "problem") {
+    return `the credentials are unusable (${input.credentials.reason}: ${input.credentials.message})`;
+  }
+  return undefined;
+}
+
+function create(object: CustomHostname): CustomHostnameAction {
+  const previousId = object.status?.hostnameId;
+  const event = previousId
+    ? warningEvent(
+        "RecreatedInCloudflare",
+        "Create",
+        `hostname ${object.spec.hostname} (${previousId}) was deleted in Cloudflare outside this object; created it again (the customer's TXT tokens change)`,
+      )
+    : normalEvent("Created", "Create", `created hostname ${object.spec.hostname} in Cloudflare`);
+  return { kind: "create", body: desiredCreate(object.spec), event };
+}
+
+function deletion(hostname: string, id: string): CustomHostnameAction {
+  return {
+    kind: "delete",
+    id,
+    event: normalEvent("Deleted", "Delete", `deleted hostname ${hostname} (${id}) from Cloudflare`),
+  };
+}
+
+function hasFinalizer(object: CustomHostname): boolean {
+  return object.metadata.finalizers?.includes(CUSTOM_HOSTNAME_FINALIZER) ?? false;
+}
+
+/** Only reached once blockingProblem has ruled a missing FallbackOrigin out. */
+function fallbackOriginOf(input: CustomHostnameInput) {
+  if (!input.fallbackOrigin) throw new Error("the FallbackOrigin was checked before Cloudflare was read");
+  return input.fallbackOrigin;
+}
+
+/** A step for the executor: the status is not final yet, so it is the current one, unchanged. */
+function step(input: CustomHostnameInput, action: CustomHostnameAction): CustomHostnameDecision {
+  return { action, status: input.object.status ?? {}, events: [] };
+}
+
+interface Settlement {
+  /** Replaces every Cloudflare-mirrored field; without it they keep their last known values. */
+  cloudflare?: CloudflareStatusFields;
+  adopted?: boolean;
+  conditions: ConditionUpdate[];
+  events: PlannedEvent[];
+  /** A number, or computed from the new conditions (the validation schedule reads Ready's transition time). */
+  requeueAfterMs: number | ((conditions: CustomHostnameStatus["conditions"]) => number);
+  retry: boolean;
+  /** Cloudflare was read or written successfully in this reconcile. */
+  synced?: boolean;
+}
+
+/** The final decision of a reconcile: the whole status to write, nothing more to do. */
+function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostnameDecision {
+  const { object, now, fallbackOrigin } = input;
+  const previous = object.status ?? {};
+  const generation = object.metadata.generation ?? 0;
+  const conditions = applyConditions(previous.conditions, settlement.conditions, generation, now);
+  const requeue =
+    typeof settlement.requeueAfterMs === "number"
+      ? settlement.requeueAfterMs
+      : settlement.requeueAfterMs(conditions);
+  const requeueAfterMs = Math.max(MIN_CHECK_DELAY_MS, requeue);
+  const status: CustomHostnameStatus = {
+    ...previous,
+    ...(fallbackOrigin && { requiredCNAME: requiredCname(object.spec, fallbackOrigin) }),
+    ...settlement.cloudflare,
+    ...(settlement.adopted !== undefined && { adopted: settlement.adopted }),
+    conditions,
+    observedGeneration: generation,
+    ...(settlement.synced && { lastSyncTime: kubeTime(now) }),
+    nextCheckTime: kubeTime(new Date(now.getTime() + requeueAfterMs)),
+  };
+  if (status.requiredCNAME) status.dnsRecords = withRoutingRecord(status.dnsRecords, status.requiredCNAME);
+  return {
+    status,
+    events: settlement.events,
+    requeueAfterMs,
+    ...(settlement.retry && { retry: true }),
+  };
+}

@@ -1,0 +1,65 @@
+import type { CustomHostname, CustomHostnameStatus } from "../../api/custom-hostname.ts";
+import type { FallbackOrigin } from "../../api/fallback-origin.ts";
+import type {
+  CustomHostname as CloudflareHostname,
+  CreateCustomHostnameBody,
+  EditCustomHostnameBody,
+} from "../../cloudflare/wire.ts";
+import type {
+  CloudflareFailure,
+  ConflictingClaim,
+  CredentialsState,
+  Decision,
+  PlannedEvent,
+} from "../model.ts";
+
+/** Guards the Cloudflare hostname: removed only once it is deleted there (or retained by policy). */
+export const CUSTOM_HOSTNAME_FINALIZER = "cfsaas.dev/custom-hostname";
+
+/** What Cloudflare holds for this resource's hostname, as far as the executor has looked. */
+export type HostnameObservation =
+  /** Cloudflare has not been read in this reconcile yet. */
+  | { kind: "unobserved" }
+  /**
+   * Read now (`get`, `list` when found by name, `create`/`update` replies) or taken from the zone poller's
+   * snapshot (`snapshot`, at most one poll period old).
+   */
+  | { kind: "found"; hostname: CloudflareHostname; source: "get" | "list" | "create" | "update" | "snapshot" }
+  /** Looked up by id (if any) and by exact name: Cloudflare has no such hostname in the zone. */
+  | { kind: "absent" }
+  | { kind: "failed"; failure: CloudflareFailure };
+
+export interface CustomHostnameInput {
+  /** The resource as cached (never mutated). */
+  object: CustomHostname;
+  /** The FallbackOrigin named by spec.fallbackOriginRef, if it exists. */
+  fallbackOrigin: FallbackOrigin | undefined;
+  /** Whether the FallbackOrigin's credentials Secret is usable (resolved by the executor). */
+  credentials: CredentialsState;
+  /**
+   * An older CustomHostname (any namespace) whose spec.hostname is the same in the same zone: it owns the
+   * Cloudflare hostname and this one must not touch it.
+   */
+  conflict: ConflictingClaim | undefined;
+  observation: HostnameObservation;
+  now: Date;
+  /**
+   * Multiplies the validation check schedule (1 in production). Tests and the demo run Cloudflare's schedule
+   * accelerated and need the operator to look as often.
+   */
+  scheduleScale: number;
+}
+
+/** Steps that change Cloudflare carry the event the executor records once the call has succeeded. */
+export type CustomHostnameAction =
+  | { kind: "addFinalizer" }
+  | { kind: "removeFinalizer" }
+  /** Read Cloudflare: GET status.hostnameId if set (404 → then by name), else list by exact name. */
+  | { kind: "observe" }
+  | { kind: "create"; body: CreateCustomHostnameBody; event: PlannedEvent }
+  /** `drift` names the fields that differ; the body always carries the whole desired ssl (type + method). */
+  | { kind: "update"; id: string; body: EditCustomHostnameBody; drift: string[]; event: PlannedEvent }
+  /** A 404 from Cloudflare counts as done. */
+  | { kind: "delete"; id: string; event: PlannedEvent };
+
+export type CustomHostnameDecision = Decision<CustomHostnameStatus, CustomHostnameAction>;

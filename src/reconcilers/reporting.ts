@@ -1,0 +1,34 @@
+/** The pieces both reconcilers report with: the Synced condition, events, and conditions folded into status. */
+
+import type { Condition } from "../api/conditions.ts";
+import { ConditionType } from "../api/conditions.ts";
+import { type ConditionUpdate, setCondition } from "../kube/conditions.ts";
+import type { PlannedEvent } from "./model.ts";
+
+export const SYNCED: ConditionUpdate = {
+  type: ConditionType.Synced,
+  status: "True",
+  reason: "Synced",
+  message: "Cloudflare was read or written successfully",
+};
+
+/** Applies updates in order; condition types this controller does not set keep their place and content. */
+export function applyConditions(
+  previous: readonly Condition[] | undefined,
+  updates: readonly ConditionUpdate[],
+  observedGeneration: number,
+  now: Date,
+): Condition[] {
+  return updates.reduce(
+    (list, update) => setCondition(list, update, observedGeneration, now),
+    [...(previous ?? [])],
+  );
+}
+
+export function normalEvent(reason: string, action: string, note: string): PlannedEvent {
+  return { type: "Normal", reason, action, note };
+}
+
+export function warningEvent(reason: string, action: string, note: string): PlannedEvent {
+  return { type: "Warning", reason, action, note };
+}
