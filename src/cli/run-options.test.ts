@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { parseDuration, parseRunArgs, RUN_USAGE } from "./run-options.ts";
+
+function options(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const parsed = parseRunArgs(argv, env);
+  if (parsed.help) throw new Error("unexpected help");
+  return parsed.options;
+}
+
+describe("cfsaas-operator run flags", () => {
+  it("uses the documented defaults when nothing is set", () => {
+    expect(options([])).toEqual({
+      kubeconfig: undefined,
+      credentialsNamespace: "cfsaas-system",
+      cloudflareApiUrl: "https://api.cloudflare.com/client/v4",
+      workers: 4,
+      leaderElect: false,
+      leaderElectionNamespace: "cfsaas-system",
+      metricsAddress: ":8080",
+      pageSize: 50,
+      requestBudget: { requests: 1000, windowSeconds: 300 },
+      zonePollIntervalMs: 300_000,
+      perObjectMetrics: true,
+      logLevel: "info",
+      validationScheduleScale: 1,
+    });
+  });
+
+  it("takes each setting from its CFSAAS_ environment variable, and flags win over the environment", () => {
+    const env = {
+      KUBECONFIG: "/tmp/kc",
+      CFSAAS_CREDENTIALS_NAMESPACE: "ops",
+      CFSAAS_WORKERS: "8",
+      CFSAAS_LEADER_ELECT: "true",
+      CFSAAS_PAGE_SIZE: "1000",
+      CFSAAS_REQUEST_BUDGET: "600/300",
+      CFSAAS_ZONE_POLL_INTERVAL: "90s",
+    };
+    expect(options([], env)).toMatchObject({
+      kubeconfig: "/tmp/kc",
+      credentialsNamespace: "ops",
+      workers: 8,
+      leaderElect: true,
+      leaderElectionNamespace: "ops",
+      pageSize: 1000,
+      requestBudget: { requests: 600, windowSeconds: 300 },
+      zonePollIntervalMs: 90_000,
+    });
+    expect(options(["--workers", "2", "--leader-elect=false", "--kubeconfig=/x"], env)).toMatchObject({
+      workers: 2,
+      leaderElect: false,
+      kubeconfig: "/x",
+    });
+  });
+
+  it("treats a bare boolean flag as true", () => {
+    expect(options(["--leader-elect"]).leaderElect).toBe(true);
+  });
+
+  it("puts the Lease in the pod's namespace when running in a cluster", () => {
+    expect(options([], { POD_NAMESPACE: "cfsaas" }).leaderElectionNamespace).toBe("cfsaas");
+  });
+
+  it.each([
+    [["--workers", "0"], /--workers expects a positive integer/],
+    [["--page-size", "2"], /at least 5/],
+    [["--request-budget", "lots"], /--request-budget expects N\/S/],
+    [["--zone-poll-interval", "5 minutes"], /duration such as/],
+    [["--leader-elect=maybe"], /expects true or false/],
+    [["--no-such-flag"], /Unknown option/],
+  ])("rejects %j with a message that says what is expected", (argv, message) => {
+    expect(() => parseRunArgs(argv, {})).toThrow(message);
+  });
+
+  it("lists every flag with its environment variable in --help", () => {
+    expect(parseRunArgs(["--help"], {})).toEqual({ help: true });
+    for (const flag of [
+      "--kubeconfig",
+      "--credentials-namespace",
+      "--cloudflare-api-url",
+      "--workers",
+      "--leader-elect",
+      "--metrics-address",
+      "--page-size",
+      "--request-budget",
+    ]) {
+      expect(RUN_USAGE).toContain(flag);
+    }
+    expect(RUN_USAGE).toContain("CFSAAS_REQUEST_BUDGET");
+  });
+
+  it("parses durations in the units operators write", () => {
+    expect([
+      parseDuration("x", "500ms"),
+      parseDuration("x", "30s"),
+      parseDuration("x", "5m"),
+      parseDuration("x", "1h"),
+    ]).toEqual([500, 30_000, 300_000, 3_600_000]);
+  });
+});

@@ -1,0 +1,356 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { CustomHostname } from "../../src/api/custom-hostname.ts";
+import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
+import { useControlPlane } from "../support/control-plane.ts";
+import {
+  applyManifest,
+  getObject,
+  installOperatorPrerequisites,
+  metricValue,
+  type OperatorProcess,
+  type SaasWorld,
+  scrape,
+  startOperator,
+  startSaasWorld,
+} from "../support/operator.ts";
+
+const waitLong = { timeout: 60_000, interval: 250 };
+
+function condition(
+  object: { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } } | undefined,
+  type: string,
+) {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+describe("the operator, run as a process against a real API server and the Cloudflare simulator", () => {
+  const cluster = useControlPlane();
+  let world: SaasWorld;
+  let operator: OperatorProcess;
+
+  beforeAll(async () => {
+    world = await startSaasWorld();
+    await installOperatorPrerequisites(cluster, world.token);
+    operator = await startOperator({
+      kubeconfig: cluster.plane.kubeconfigPath,
+      cloudflareApiUrl: world.simulator.url,
+    });
+    await applyManifest(cluster, {
+      apiVersion: "cfsaas.dev/v1alpha1",
+      kind: "FallbackOrigin",
+      metadata: { name: "saas-zone" },
+      spec: {
+        zoneId: world.zoneId,
+        origin: "proxy-fallback.saasprovider.com",
+        cnameTarget: "customers.saasprovider.com",
+        credentialsRef: { name: "cloudflare-api" },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    await world?.close();
+  });
+
+  function hostnameManifest(
+    namespace: string,
+    name: string,
+    hostname: string,
+    spec: Record<string, unknown> = {},
+  ) {
+    return {
+      apiVersion: "cfsaas.dev/v1alpha1",
+      kind: "CustomHostname",
+      metadata: { name, namespace },
+      spec: { hostname, fallbackOriginRef: { name: "saas-zone" }, ...spec },
+    };
+  }
+
+  const getHostname = (namespace: string, name: string) =>
+    getObject<CustomHostname>(cluster, ["customhostname", name, "-n", namespace]);
+
+  it("brings the fallback origin to Ready", async () => {
+    await vi.waitFor(async () => {
+      const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "saas-zone"]);
+      expect(origin?.status?.originStatus).toBe("active");
+      expect(condition(origin, "Ready")?.status).toBe("True");
+    }, waitLong);
+  });
+
+  it("takes a hostname from apply to Ready once the customer's DNS is right, then updates and deletes it", async () => {
+    const namespace = await cluster.namespace("tenant");
+    await applyManifest(
+      cluster,
+      hostnameManifest(namespace, "app", "app.lifecycle-customer.com", {
+        cnameTarget: "john.customers.saasprovider.com",
+      }),
+    );
+
+    // 1. Created in Cloudflare; status tells the customer what to do.
+    let pending: CustomHostname | undefined;
+    await vi.waitFor(async () => {
+      pending = await getHostname(namespace, "app");
+      expect(pending?.status?.hostnameId).toBeTruthy();
+      expect(pending?.status?.dnsRecords?.some((r) => r.purpose === "OwnershipVerification")).toBe(true);
+    }, waitLong);
+    expect(pending!.status!.requiredCNAME).toEqual({
+      name: "app.lifecycle-customer.com",
+      target: "john.customers.saasprovider.com",
+    });
+    expect(pending!.status!.dnsRecords).toContainEqual({
+      type: "CNAME",
+      name: "app.lifecycle-customer.com",
+      value: "john.customers.saasprovider.com",
+      purpose: "Routing",
+    });
+    expect(pending!.status!.hostnameStatus).toBe("pending");
+    expect(condition(pending, "Ready")?.status).toBe("False");
+    expect(
+      (await world.cloudflareHostnames()).filter((h) => h.hostname === "app.lifecycle-customer.com"),
+    ).toHaveLength(1);
+
+    // 2. The customer creates the CNAME; Cloudflare validates, issues and deploys.
+    await world.setDns([
+      { type: "CNAME", name: "app.lifecycle-customer.com", value: "john.customers.saasprovider.com" },
+    ]);
+    let ready: CustomHostname | undefined;
+    await vi.waitFor(async () => {
+      ready = await getHostname(namespace, "app");
+      expect(condition(ready, "Ready")?.status).toBe("True");
+    }, waitLong);
+    expect(ready!.status!.hostnameStatus).toBe("active");
+    expect(ready!.status!.sslStatus).toBe("active");
+    expect(ready!.status!.certificate?.expiresAt).toBeTruthy();
+    expect(condition(ready, "OwnershipVerified")?.status).toBe("True");
+    expect(condition(ready, "CertificateIssued")?.status).toBe("True");
+
+    const metrics = await scrape(operator.metricsUrl);
+    expect(
+      metricValue(metrics, "cfsaas_cloudflare_requests_total", {
+        method: "POST",
+        endpoint: "/zones/:zone_id/custom_hostnames",
+        code: "201",
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, "cfsaas_custom_hostname_ready", { namespace, name: "app" })).toBe(1);
+    expect(
+      metricValue(metrics, "cfsaas_certificate_expiration_timestamp_seconds", { namespace, name: "app" }),
+    ).toBe(Date.parse(ready!.status!.certificate!.expiresAt!) / 1000);
+
+    // 3. A spec change reaches Cloudflare.
+    await applyManifest(
+      cluster,
+      hostnameManifest(namespace, "app", "app.lifecycle-customer.com", {
+        cnameTarget: "john.customers.saasprovider.com",
+        ssl: { settings: { minTlsVersion: "1.2" } },
+      }),
+    );
+    await vi.waitFor(async () => {
+      const [inCloudflare] = (await world.cloudflareHostnames()).filter(
+        (h) => h.hostname === "app.lifecycle-customer.com",
+      );
+      expect(
+        (inCloudflare as unknown as { ssl?: { settings?: { min_tls_version?: string } } }).ssl?.settings
+          ?.min_tls_version,
+      ).toBe("1.2");
+      const updated = await getHostname(namespace, "app");
+      expect(updated?.status?.observedGeneration).toBe(updated?.metadata.generation);
+    }, waitLong);
+
+    // 4. Deleting the resource deletes the hostname in Cloudflare (deletionPolicy defaults to Delete).
+    expect(
+      (await cluster.kubectl(["delete", "customhostname", "app", "-n", namespace, "--timeout=60s"])).code,
+    ).toBe(0);
+    expect(
+      (await world.cloudflareHostnames()).filter((h) => h.hostname === "app.lifecycle-customer.com"),
+    ).toEqual([]);
+  });
+
+  it("adopts a hostname that already exists in Cloudflare instead of creating a duplicate", async () => {
+    const namespace = await cluster.namespace("adopt");
+    const created = await fetch(`${world.simulator.url}/zones/${world.zoneId}/custom_hostnames`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${world.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ hostname: "adopt.existing-customer.com", ssl: { method: "http", type: "dv" } }),
+    });
+    const existingId = ((await created.json()) as { result: { id: string } }).result.id;
+    // creationTimestamp has whole seconds: make "existed before the resource" unambiguous.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await applyManifest(cluster, hostnameManifest(namespace, "adopted", "adopt.existing-customer.com"));
+    await vi.waitFor(async () => {
+      const adopted = await getHostname(namespace, "adopted");
+      expect(adopted?.status?.hostnameId).toBe(existingId);
+      expect(adopted?.status?.adopted).toBe(true);
+    }, waitLong);
+    expect(
+      (await world.cloudflareHostnames()).filter((h) => h.hostname === "adopt.existing-customer.com"),
+    ).toHaveLength(1);
+  });
+
+  it("lets only the older of two resources in different namespaces own the same hostname", async () => {
+    const first = await cluster.namespace("owner");
+    const second = await cluster.namespace("intruder");
+    await applyManifest(cluster, hostnameManifest(first, "shop", "shop.twice-claimed.com"));
+    await vi.waitFor(
+      async () => expect((await getHostname(first, "shop"))?.status?.hostnameId).toBeTruthy(),
+      waitLong,
+    );
+    await applyManifest(cluster, hostnameManifest(second, "shop", "shop.twice-claimed.com"));
+    await vi.waitFor(async () => {
+      const loser = await getHostname(second, "shop");
+      expect(condition(loser, "Ready")).toMatchObject({ status: "False", reason: "Conflict" });
+      expect(loser?.status?.hostnameId).toBeFalsy();
+    }, waitLong);
+    expect(
+      (await world.cloudflareHostnames()).filter((h) => h.hostname === "shop.twice-claimed.com"),
+    ).toHaveLength(1);
+    // Deleting the loser must not delete the owner's hostname in Cloudflare.
+    expect(
+      (await cluster.kubectl(["delete", "customhostname", "shop", "-n", second, "--timeout=60s"])).code,
+    ).toBe(0);
+    expect(
+      (await world.cloudflareHostnames()).filter((h) => h.hostname === "shop.twice-claimed.com"),
+    ).toHaveLength(1);
+  });
+
+  it("leaves the hostname in Cloudflare when deletionPolicy is Retain", async () => {
+    const namespace = await cluster.namespace("retain");
+    await applyManifest(
+      cluster,
+      hostnameManifest(namespace, "kept", "kept.retained-customer.com", { deletionPolicy: "Retain" }),
+    );
+    await vi.waitFor(
+      async () => expect((await getHostname(namespace, "kept"))?.status?.hostnameId).toBeTruthy(),
+      waitLong,
+    );
+    expect(
+      (await cluster.kubectl(["delete", "customhostname", "kept", "-n", namespace, "--timeout=60s"])).code,
+    ).toBe(0);
+    expect(
+      (await world.cloudflareHostnames()).filter((h) => h.hostname === "kept.retained-customer.com"),
+    ).toHaveLength(1);
+  });
+
+  it("sets drift made in Cloudflare back to the spec and reports it in an event", async () => {
+    const namespace = await cluster.namespace("drift");
+    await applyManifest(
+      cluster,
+      hostnameManifest(namespace, "drifty", "drift.customer-app.com", {
+        ssl: { settings: { minTlsVersion: "1.2" } },
+      }),
+    );
+    let id = "";
+    await vi.waitFor(async () => {
+      id = (await getHostname(namespace, "drifty"))?.status?.hostnameId ?? "";
+      expect(id).toBeTruthy();
+    }, waitLong);
+    // Someone changes it in the dashboard.
+    const patched = await fetch(`${world.simulator.url}/zones/${world.zoneId}/custom_hostnames/${id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${world.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ ssl: { method: "http", type: "dv", settings: { min_tls_version: "1.0" } } }),
+    });
+    expect(patched.ok).toBe(true);
+    await vi.waitFor(async () => {
+      const [inCloudflare] = (await world.cloudflareHostnames()).filter(
+        (h) => h.hostname === "drift.customer-app.com",
+      );
+      expect(
+        (inCloudflare as unknown as { ssl?: { settings?: { min_tls_version?: string } } }).ssl?.settings
+          ?.min_tls_version,
+      ).toBe("1.2");
+    }, waitLong);
+    await vi.waitFor(async () => {
+      const events = await cluster.kubectl(["get", "events.events.k8s.io", "-n", namespace, "-o", "json"]);
+      const reasons = (JSON.parse(events.stdout) as { items: Array<{ reason: string }> }).items.map(
+        (e) => e.reason,
+      );
+      expect(reasons).toContain("DriftCorrected");
+    }, waitLong);
+  });
+
+  it("reports missing, wrong and then fixed credentials without crashing, and recovers by itself", async () => {
+    await applyManifest(cluster, {
+      apiVersion: "cfsaas.dev/v1alpha1",
+      kind: "FallbackOrigin",
+      metadata: { name: "second-zone" },
+      spec: {
+        zoneId: "0123456789abcdef0123456789abcdef",
+        origin: "fallback.other-saas.com",
+        credentialsRef: { name: "second-credentials" },
+        managementPolicy: "Observe",
+      },
+    });
+    await vi.waitFor(async () => {
+      const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "second-zone"]);
+      expect(condition(origin, "Ready")).toMatchObject({ status: "False", reason: "SecretNotFound" });
+    }, waitLong);
+    await cluster.kubectl([
+      "create",
+      "secret",
+      "generic",
+      "second-credentials",
+      "-n",
+      "cfsaas-system",
+      "--from-literal=token=oops",
+    ]);
+    await vi.waitFor(async () => {
+      const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "second-zone"]);
+      expect(condition(origin, "Ready")).toMatchObject({ status: "False", reason: "InvalidSecret" });
+    }, waitLong);
+    await cluster.kubectl(["delete", "secret", "second-credentials", "-n", "cfsaas-system"]);
+    await cluster.kubectl([
+      "create",
+      "secret",
+      "generic",
+      "second-credentials",
+      "-n",
+      "cfsaas-system",
+      "--from-literal=apiToken=not-a-real-token",
+    ]);
+    await vi.waitFor(async () => {
+      const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "second-zone"]);
+      expect(condition(origin, "Ready")).toMatchObject({ status: "False", reason: "InvalidCredentials" });
+    }, waitLong);
+    expect(operator.child.exitCode).toBeNull();
+    // Pointing it at the working Secret and zone fixes it without a restart.
+    await applyManifest(cluster, {
+      apiVersion: "cfsaas.dev/v1alpha1",
+      kind: "FallbackOrigin",
+      metadata: { name: "second-zone" },
+      spec: {
+        zoneId: "0123456789abcdef0123456789abcdef",
+        origin: "fallback.other-saas.com",
+        credentialsRef: { name: "second-credentials" },
+        managementPolicy: "Observe",
+      },
+    });
+    await cluster.kubectl(["delete", "secret", "second-credentials", "-n", "cfsaas-system"]);
+    await cluster.kubectl([
+      "create",
+      "secret",
+      "generic",
+      "second-credentials",
+      "-n",
+      "cfsaas-system",
+      `--from-literal=apiToken=${world.token}`,
+    ]);
+    await vi.waitFor(async () => {
+      const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "second-zone"]);
+      // The token is valid now, but the simulator serves no such zone: the reason moves on from InvalidCredentials.
+      expect(condition(origin, "Ready")?.reason).toBe("Unauthorized");
+    }, waitLong);
+  });
+
+  it("never writes the API token to its logs, events, status or metrics", async () => {
+    const everything = [
+      operator.output.join("\n"),
+      (await cluster.kubectl(["get", "events.events.k8s.io", "-A", "-o", "json"])).stdout,
+      (await cluster.kubectl(["get", "customhostnames,fallbackorigins", "-A", "-o", "json"])).stdout,
+      await scrape(operator.metricsUrl),
+    ].join("\n");
+    expect(everything.length).toBeGreaterThan(1000);
+    expect(everything).not.toContain(world.token);
+  });
+});

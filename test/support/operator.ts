@@ -1,0 +1,198 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
+import type { TestCluster } from "./control-plane.ts";
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** The operator as users run it: a separate process, talking to the API server and Cloudflare over the wire. */
+export interface OperatorProcess {
+  child: ChildProcess;
+  metricsUrl: string;
+  logs: LogLine[];
+  /** Raw output, for asserting that no secret ever appears in it. */
+  output: string[];
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface OperatorArgs {
+  kubeconfig: string;
+  cloudflareApiUrl: string;
+  extraArgs?: string[];
+}
+
+const mainPath = resolve("src/cli/main.ts");
+
+export async function startOperator(args: OperatorArgs): Promise<OperatorProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      mainPath,
+      "run",
+      `--kubeconfig=${args.kubeconfig}`,
+      `--cloudflare-api-url=${args.cloudflareApiUrl}`,
+      "--metrics-address=127.0.0.1:0",
+      "--credentials-namespace=cfsaas-system",
+      "--zone-poll-interval=2s",
+      "--validation-schedule-scale=0.01",
+      "--log-level=debug",
+      ...(args.extraArgs ?? []),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } },
+  );
+  const logs: LogLine[] = [];
+  const output: string[] = [];
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  let resolveUrl: (url: string) => void;
+  const metricsUrl = new Promise<string>((resolveFn) => {
+    resolveUrl = resolveFn;
+  });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      output.push(line);
+      try {
+        const parsed = JSON.parse(line) as LogLine;
+        logs.push(parsed);
+        if (parsed.msg === "serving metrics and health" && typeof parsed.url === "string")
+          resolveUrl(parsed.url);
+      } catch {
+        // Not JSON (a crash trace): kept in `output`.
+      }
+    });
+  }
+  const url = await Promise.race([
+    metricsUrl,
+    exited.then((code) => {
+      throw new Error(`operator exited (${code}) before serving:\n${output.join("\n")}`);
+    }),
+  ]);
+  return {
+    child,
+    metricsUrl: url,
+    logs,
+    output,
+    exited,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function scrape(metricsUrl: string): Promise<string> {
+  const response = await fetch(`${metricsUrl}/metrics`);
+  return response.text();
+}
+
+/** The value of one series in a Prometheus text exposition, or undefined when absent. */
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = Object.fromEntries(
+      [...(match[3] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[4]);
+  }
+  return undefined;
+}
+
+export interface SaasWorld {
+  simulator: RunningSimulator;
+  zoneId: string;
+  zoneName: string;
+  token: string;
+  /** Sets what the customers' DNS holds in the simulator. */
+  setDns(records: Array<{ type: "CNAME" | "TXT"; name: string; value: string }>): Promise<void>;
+  stats(): Promise<{ total: number; byEndpoint: Record<string, number> }>;
+  /** Every hostname the simulator holds in the zone, via its admin dump. */
+  cloudflareHostnames(): Promise<Array<{ id: string; hostname: string; status?: string }>>;
+  close(): Promise<void>;
+}
+
+export async function startSaasWorld(options: SimulatorOptions = {}): Promise<SaasWorld> {
+  const token = `test-token-${Math.random().toString(36).slice(2)}`;
+  const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
+  const simulator = await startSimulator({
+    port: 0,
+    zones: [{ id: zoneId, name: "saasprovider.com" }],
+    credentials: [{ token }],
+    timeScale: 1000,
+    ...options,
+  });
+  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${simulator.adminUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as T;
+  };
+  return {
+    simulator,
+    zoneId,
+    zoneName: "saasprovider.com",
+    token,
+    async setDns(records) {
+      await admin("POST", "/dns", { records });
+    },
+    stats: () => admin("GET", "/stats"),
+    async cloudflareHostnames() {
+      const dump = await admin<unknown>("GET", "/hostnames");
+      const list = Array.isArray(dump) ? dump : ((dump as { hostnames?: unknown[] }).hostnames ?? []);
+      return list as Array<{ id: string; hostname: string; status?: string }>;
+    },
+    close: () => simulator.close(),
+  };
+}
+
+/** CRDs, the operator's namespace and a credentials Secret: what `helm install` would leave behind. */
+export async function installOperatorPrerequisites(cluster: TestCluster, token: string): Promise<void> {
+  for (const args of [
+    ["apply", "-f", "crds/"],
+    [
+      "wait",
+      "--for=condition=Established",
+      "crd/customhostnames.cfsaas.dev",
+      "crd/fallbackorigins.cfsaas.dev",
+    ],
+    ["create", "namespace", "cfsaas-system"],
+    [
+      "create",
+      "secret",
+      "generic",
+      "cloudflare-api",
+      "-n",
+      "cfsaas-system",
+      `--from-literal=apiToken=${token}`,
+    ],
+  ]) {
+    const result = await cluster.kubectl(args);
+    if (result.code !== 0 && !result.stderr.includes("AlreadyExists")) {
+      throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
+    }
+  }
+}
+
+export async function applyManifest(cluster: TestCluster, manifest: unknown): Promise<void> {
+  const result = await cluster.kubectl(["apply", "-f", "-"], { input: JSON.stringify(manifest) });
+  if (result.code !== 0) throw new Error(`kubectl apply failed: ${result.stderr}`);
+}
+
+export async function getObject<T>(cluster: TestCluster, args: string[]): Promise<T | undefined> {
+  const result = await cluster.kubectl(["get", ...args, "-o", "json"]);
+  if (result.code !== 0) return undefined;
+  return JSON.parse(result.stdout) as T;
+}
