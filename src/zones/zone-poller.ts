@@ -43,10 +43,13 @@ export class ZonePoller {
     return this.#options.intervalMs;
   }
 
-  /** The zone's snapshot if it is younger than one interval. */
+  /**
+   * The zone's snapshot while it is younger than two intervals: the reconciles a refresh triggers may take
+   * longer than one interval on a large fleet, and a late poll should not turn them into one GET each.
+   */
   snapshot(zoneId: string): ZoneSnapshot | undefined {
     const snapshot = this.#snapshots.get(zoneId);
-    if (!snapshot || this.#options.now() - snapshot.takenAt >= this.#options.intervalMs) return undefined;
+    if (!snapshot || this.#options.now() - snapshot.takenAt >= 2 * this.#options.intervalMs) return undefined;
     return snapshot;
   }
 

@@ -749,3 +749,59 @@ describe("decideCustomHostname: deletion", () => {
     expect(decision).toEqual({ status: object.status, events: [] });
   });
 });
+
+describe("decideCustomHostname: a settled hostname costs no writes", () => {
+  function settledStatus(at: Date) {
+    return decide({
+      object: customHostname({ status: owned }),
+      observation: found(activeHostname(), "get"),
+      now: at,
+    }).status;
+  }
+
+  it("leaves the status untouched when the zone poller's snapshot shows nothing new", () => {
+    const status = settledStatus(now);
+    const tenMinutesLater = new Date(now.getTime() + 10 * 60_000);
+    const again = decide({
+      object: customHostname({ status }),
+      observation: found(activeHostname(), "snapshot"),
+      now: tenMinutesLater,
+    });
+    expect(again.action).toBeUndefined();
+    expect(again.status).toEqual(status);
+    expect(again.requeueAfterMs).toBe(ACTIVE_REQUEUE_MS - 10 * 60_000);
+  });
+
+  it("still renews lastSyncTime from the snapshot once an hour", () => {
+    const status = settledStatus(now);
+    const later = new Date(now.getTime() + 61 * 60_000);
+    const again = decide({
+      object: customHostname({ status }),
+      observation: found(activeHostname(), "snapshot"),
+      now: later,
+    });
+    expect(again.status.lastSyncTime).toBe(kubeTime(later));
+  });
+
+  it("stamps lastSyncTime after a read of its own", () => {
+    const status = settledStatus(now);
+    const later = new Date(now.getTime() + 60_000);
+    const again = decide({
+      object: customHostname({ status }),
+      observation: found(activeHostname(), "get"),
+      now: later,
+    });
+    expect(again.status.lastSyncTime).toBe(kubeTime(later));
+  });
+
+  it("moves an earlier scheduled check no later, and a passed one forward", () => {
+    const status = settledStatus(now);
+    const pastDue = new Date(Date.parse(status.nextCheckTime!) + 1_000);
+    const again = decide({
+      object: customHostname({ status }),
+      observation: found(activeHostname(), "snapshot"),
+      now: pastDue,
+    });
+    expect(Date.parse(again.status.nextCheckTime!)).toBe(pastDue.getTime() + ACTIVE_REQUEUE_MS);
+  });
+});

@@ -5,6 +5,7 @@
  * ends in a status write. Because nothing here remembers anything, a crash between two steps converges: the next
  * reconcile observes Cloudflare again, finds what the lost step left there, and carries on from it.
  */
+import { isDeepStrictEqual } from "node:util";
 import { ConditionType } from "../../api/conditions.ts";
 import type { CustomHostname, CustomHostnameStatus } from "../../api/custom-hostname.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
@@ -302,6 +303,26 @@ interface Settlement {
   synced?: boolean;
 }
 
+/** How often a settled hostname's lastSyncTime is renewed from the zone poller's snapshot. */
+export const SNAPSHOT_SYNC_STAMP_MS = 60 * 60_000;
+
+/**
+ * lastSyncTime records a successful exchange with Cloudflare. A read of the zone poller's snapshot that changes
+ * nothing renews it only hourly: stamping it on every poll would rewrite every object every few minutes.
+ */
+function shouldStampSync(
+  input: CustomHostnameInput,
+  previous: CustomHostnameStatus,
+  next: CustomHostnameStatus,
+): boolean {
+  const fromSnapshot = input.observation.kind === "found" && input.observation.source === "snapshot";
+  if (!fromSnapshot || !previous.lastSyncTime) return true;
+  if (input.now.getTime() - Date.parse(previous.lastSyncTime) >= SNAPSHOT_SYNC_STAMP_MS) return true;
+  const withoutStamp = (status: CustomHostnameStatus) =>
+    JSON.parse(JSON.stringify({ ...status, lastSyncTime: 0 }));
+  return !isDeepStrictEqual(withoutStamp(previous), withoutStamp(next));
+}
+
 /** The final decision of a reconcile: the whole status to write, nothing more to do. */
 function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostnameDecision {
   const { object, now, fallbackOrigin } = input;
@@ -312,7 +333,13 @@ function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostn
     typeof settlement.requeueAfterMs === "number"
       ? settlement.requeueAfterMs
       : settlement.requeueAfterMs(conditions);
-  const requeueAfterMs = Math.max(MIN_CHECK_DELAY_MS, requeue);
+  // A check already scheduled sooner stays (the earliest due time wins, as in the work queue): recomputing
+  // it on every reconcile would rewrite every object's status on every zone poll.
+  const scheduled = previous.nextCheckTime ? Date.parse(previous.nextCheckTime) - now.getTime() : Number.NaN;
+  const requeueAfterMs =
+    scheduled >= MIN_CHECK_DELAY_MS && scheduled <= requeue
+      ? scheduled
+      : Math.max(MIN_CHECK_DELAY_MS, requeue);
   const status: CustomHostnameStatus = {
     ...previous,
     ...(fallbackOrigin && { requiredCNAME: requiredCname(object.spec, fallbackOrigin) }),
@@ -320,10 +347,10 @@ function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostn
     ...(settlement.adopted !== undefined && { adopted: settlement.adopted }),
     conditions,
     observedGeneration: generation,
-    ...(settlement.synced && { lastSyncTime: kubeTime(now) }),
     nextCheckTime: kubeTime(new Date(now.getTime() + requeueAfterMs)),
   };
   if (status.requiredCNAME) status.dnsRecords = withRoutingRecord(status.dnsRecords, status.requiredCNAME);
+  if (settlement.synced && shouldStampSync(input, previous, status)) status.lastSyncTime = kubeTime(now);
   return {
     status,
     events: settlement.events,
