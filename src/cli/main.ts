@@ -36,7 +36,13 @@ if (name === undefined || name === "help" || name === "--help" || name === "-h")
 } else {
   const command = commands[name];
   if (command) {
-    await command.run(argv);
+    try {
+      await command.run(argv);
+    } catch (error) {
+      // Bad flags and start-up failures: one clear line, no stack trace.
+      console.error(`cfsaas-operator ${name}: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
   } else {
     console.error(`cfsaas-operator: unknown command "${name}"\n\n${usage()}`);
     process.exitCode = 2;

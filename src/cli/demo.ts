@@ -1,0 +1,198 @@
+import { execFile } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs, promisify } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import pino from "pino";
+import type { CustomHostname } from "../api/custom-hostname.ts";
+import { startControlPlane } from "../controlplane/control-plane.ts";
+import { Operator } from "../operator/operator.ts";
+import { startSimulator } from "../simulator/index.ts";
+
+const run = promisify(execFile);
+
+export const DEMO_USAGE = `Usage: cfsaas-operator demo [--keep] [--time-scale X]
+
+Runs everything on loopback: a real etcd + kube-apiserver, the Cloudflare API simulator (time accelerated) and
+the operator; applies examples/ (a Secret, a FallbackOrigin, three CustomHostnames), plays the customers who
+create their DNS records one by one, and prints the hostnames as they go from pending to Ready.
+
+  --keep           keep everything running afterwards (Ctrl-C stops it) to explore with kubectl
+  --time-scale X   simulated seconds per real second (default 60)`;
+
+const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
+
+interface HostnameRow {
+  key: string;
+  hostname: string;
+  status: string;
+  ssl: string;
+  ready: string;
+  records: NonNullable<NonNullable<CustomHostname["status"]>["dnsRecords"]>;
+}
+
+function rowsOf(list: { items: CustomHostname[] }): HostnameRow[] {
+  return list.items.map((item) => ({
+    key: `${item.metadata.namespace}/${item.metadata.name}`,
+    hostname: item.spec.hostname,
+    status: item.status?.hostnameStatus ?? "-",
+    ssl: item.status?.sslStatus ?? "-",
+    ready: item.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "-",
+    records: item.status?.dnsRecords ?? [],
+  }));
+}
+
+function table(rows: HostnameRow[]): string {
+  const header = ["CUSTOMHOSTNAME", "HOSTNAME", "STATUS", "SSL", "READY"];
+  const cells = rows.map((row) => [row.key, row.hostname, row.status, row.ssl, row.ready]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((cell) => cell[i]!.length)));
+  return [header, ...cells]
+    .map((line) =>
+      line
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+function kubectlApply(kubeconfig: string, manifest: string): Promise<void> {
+  return new Promise((resolveFn, reject) => {
+    const child = execFile(
+      "kubectl",
+      ["apply", "-f", "-"],
+      { env: { ...process.env, KUBECONFIG: kubeconfig } },
+      (error) => (error ? reject(error) : resolveFn()),
+    );
+    child.stdin?.end(manifest);
+  });
+}
+
+export async function demoCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { keep: { type: "boolean" }, "time-scale": { type: "string" }, help: { type: "boolean" } },
+  });
+  if (values.help) {
+    console.log(DEMO_USAGE);
+    return;
+  }
+  const timeScale = Number(values["time-scale"] ?? 60);
+  if (!(timeScale >= 1)) throw new Error(`--time-scale expects a number ≥ 1, got "${values["time-scale"]}"`);
+  const started = Date.now();
+  const say = (text: string) =>
+    console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${text}`);
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => undefined);
+  };
+  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+  process.once("SIGTERM", () => void cleanup().then(() => process.exit(143)));
+
+  try {
+    say("starting etcd + kube-apiserver on 127.0.0.1 …");
+    const plane = await startControlPlane();
+    cleanups.push(() => plane.stop());
+    const kubectl = async (args: string[]) =>
+      (await run("kubectl", args, { env: { ...process.env, KUBECONFIG: plane.kubeconfigPath } })).stdout;
+    say(`control plane ready at ${plane.server}`);
+
+    const token = `demo-${Math.random().toString(36).slice(2, 12)}`;
+    const simulator = await startSimulator({
+      port: 0,
+      zones: [{ id: zoneId, name: "saasprovider.com" }],
+      credentials: [{ token }],
+      timeScale,
+    });
+    cleanups.push(() => simulator.close());
+    say(`Cloudflare API simulator at ${simulator.url} (time × ${timeScale})`);
+
+    await kubectl(["apply", "-f", resolve("crds")]);
+    await kubectl([
+      "wait",
+      "--for=condition=Established",
+      "crd/customhostnames.cfsaas.dev",
+      "crd/fallbackorigins.cfsaas.dev",
+    ]);
+    const examples = resolve("examples");
+    for (const file of (await readdir(examples)).sort()) {
+      let manifest = await readFile(join(examples, file), "utf8");
+      // The example Secret carries a placeholder; the demo's simulator accepts its own token only.
+      manifest = manifest.replace("REPLACE-WITH-YOUR-API-TOKEN", token);
+      await kubectlApply(plane.kubeconfigPath, manifest);
+      say(`applied examples/${file}`);
+    }
+
+    const logFile = join(plane.dir, "operator.log");
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(plane.kubeconfigPath);
+    const operator = new Operator(
+      {
+        kubeConfig,
+        credentialsNamespace: "cfsaas-system",
+        cloudflareApiUrl: simulator.url,
+        workers: 4,
+        leaderElect: false,
+        leaderElectionNamespace: "cfsaas-system",
+        metricsAddress: "127.0.0.1:0",
+        pageSize: 50,
+        requestBudget: { requests: 1000, windowSeconds: 300 },
+        zonePollIntervalMs: 5_000,
+        validationScheduleScale: 1 / timeScale,
+        perObjectMetrics: true,
+      },
+      pino({ level: "debug" }, pino.destination({ dest: logFile, sync: false })),
+    );
+    await operator.start();
+    cleanups.push(() => operator.stop());
+    say(`operator running (logs: ${logFile}, metrics: ${operator.serverUrl}/metrics)`);
+
+    const customersDone = new Set<string>();
+    let lastTable = "";
+    let nextCustomerAt = Date.now() + 3_000;
+    const deadline = Date.now() + 5 * 60_000;
+    for (;;) {
+      const rows = rowsOf(JSON.parse(await kubectl(["get", "customhostnames", "-A", "-o", "json"])));
+      const rendered = table(rows);
+      if (rendered !== lastTable) {
+        console.log(`\n${rendered}`);
+        lastTable = rendered;
+      }
+      if (rows.length > 0 && rows.every((row) => row.ready === "True")) break;
+      if (Date.now() > deadline) throw new Error("not every hostname became Ready within 5 minutes");
+      // One customer at a time creates the records its status asks for.
+      const next = rows.find((row) => !customersDone.has(row.key) && row.records.length > 0);
+      if (next && Date.now() >= nextCustomerAt) {
+        customersDone.add(next.key);
+        nextCustomerAt = Date.now() + 4_000;
+        const response = await fetch(`${simulator.adminUrl}/dns`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            records: next.records.map(({ type, name, value }) => ({ type, name, value })),
+          }),
+        });
+        if (!response.ok) throw new Error(`simulator refused the DNS records: ${await response.text()}`);
+        say(
+          `customer of ${next.hostname} created ${next.records.map((r) => `${r.type} ${r.name}`).join(", ")}`,
+        );
+      }
+      await sleep(1_000);
+    }
+    say("every hostname is Ready");
+    console.log(
+      `\nExplore with kubectl:\n  kubectl get cfh -A\n  kubectl describe cfh app-john-example -n tenant-john`,
+    );
+    if (values.keep) {
+      console.log("Everything keeps running; press Ctrl-C to stop.");
+      console.log(`export KUBECONFIG=${plane.kubeconfigPath}`);
+      await new Promise(() => undefined);
+    }
+    console.log("This control plane stops now; run `npm run demo -- --keep` to keep it and explore it with:");
+    console.log(`export KUBECONFIG=${plane.kubeconfigPath}`);
+  } finally {
+    if (!values.keep) await cleanup();
+  }
+}

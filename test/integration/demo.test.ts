@@ -1,0 +1,38 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCommand } from "../support/control-plane.ts";
+
+const main = resolve("src/cli/main.ts");
+
+describe("the cfsaas-operator binary", () => {
+  it("lists its commands, and each command's flags with their environment variables", async () => {
+    const help = await runCommand(process.execPath, [main, "--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["run", "simulate", "demo"])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    const runHelp = await runCommand(process.execPath, [main, "run", "--help"]);
+    expect(runHelp.stdout).toContain("--request-budget");
+    expect(runHelp.stdout).toContain("CFSAAS_REQUEST_BUDGET");
+  });
+
+  it("refuses an unknown command or flag with a message and a non-zero exit", async () => {
+    const unknown = await runCommand(process.execPath, [main, "frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badFlag = await runCommand(process.execPath, [main, "run", "--workers=zero"]);
+    expect(badFlag.code).not.toBe(0);
+    expect(badFlag.stderr).toContain("--workers expects a positive integer");
+  });
+
+  it("runs the demo end to end: every example hostname becomes Ready and nothing is left running", async () => {
+    const demo = await runCommand(process.execPath, [main, "demo", "--time-scale", "120"]);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toContain("every hostname is Ready");
+    for (const hostname of ["app.john-shop.com", "shop.acme-corp.net", "*.acme-corp.net"]) {
+      expect(demo.stdout).toContain(hostname);
+    }
+    expect(demo.stdout).toMatch(/^export KUBECONFIG=\S+$/m);
+    const leftovers = await runCommand("pgrep", ["-f", "cfsaas-cp-"]);
+    expect(leftovers.stdout.trim()).toBe("");
+  }, 300_000);
+});
