@@ -53,5 +53,8 @@ export function deleteFallbackOrigin(world: SimulatorWorld, zone: Zone): Handler
   const record = existing(world, zone);
   latchAll(world);
   world.store.setFallbackOrigin(zone.id, undefined);
-  return { status: 200, body: successEnvelope(renderFallbackOrigin(record, "pending_deletion", world.clock)) };
+  return {
+    status: 200,
+    body: successEnvelope(renderFallbackOrigin(record, "pending_deletion", world.clock)),
+  };
 }

@@ -1,7 +1,7 @@
+import type { SimulatedClock } from "./clock.ts";
 import { bareHostname, type HostnameEvaluation } from "./evaluation.ts";
 import type { CertificateAuthority } from "./ssl-rules.ts";
 import { CERTIFICATE_TIMING, FALLBACK_ORIGIN_DNS_ERROR, type FallbackOriginStatus } from "./state-machine.ts";
-import type { SimulatedClock } from "./clock.ts";
 import type { FallbackOriginRecord, HostnameRecord } from "./store.ts";
 
 /** Issuer names as Cloudflare reports them; the default CA today is Google Trust Services. */
