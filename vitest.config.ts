@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // servers (kube-apiserver + etcd started by the harness, the Cloudflare simulator over HTTP).
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         test: {
