@@ -91,7 +91,26 @@ build_helm() {
   log "built helm $HELM_VERSION in $(elapsed "$start")"
 }
 
+# Debian packages some tests use: promtool checks the alerting rules, lua5.1 runs the Argo CD health checks
+# (Argo CD's Lua dialect). Installed only when missing; needs root, as on CI and these machines.
+install_debian_tools() {
+  local missing=()
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v lua5.1 >/dev/null || missing+=(lua5.1)
+  if [[ ${#missing[@]} -eq 0 ]]; then log "promtool and lua5.1 present"; return; fi
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The prometheus package starts a server where systemd runs; the tests need only its promtool.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+}
+
 total_start=$(date +%s)
+install_debian_tools
 build_etcd
 build_kube_apiserver
 build_helm
