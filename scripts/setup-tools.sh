@@ -122,4 +122,4 @@ cat >"$TOOLS_DIR/versions.json" <<JSON
 JSON
 log "tools ready in $TOOLS_DIR (total $(elapsed "$total_start"))"
 "$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver" --version >&2
-"$TOOLS_DIR/etcd-$ETCD_VERSION/etcd" --version | head -n1 >&2
+"$TOOLS_DIR/etcd-$ETCD_VERSION/etcd" --version | sed -n 1p >&2
