@@ -122,12 +122,18 @@ export interface SaasWorld {
   close(): Promise<void>;
 }
 
+/** A second zone the same token may use, for tests that need two FallbackOrigins. */
+export const secondZoneId = "0123456789abcdef0123456789abcdef";
+
 export async function startSaasWorld(options: SimulatorOptions = {}): Promise<SaasWorld> {
   const token = `test-token-${Math.random().toString(36).slice(2)}`;
   const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
   const simulator = await startSimulator({
     port: 0,
-    zones: [{ id: zoneId, name: "saasprovider.com" }],
+    zones: [
+      { id: zoneId, name: "saasprovider.com" },
+      { id: secondZoneId, name: "other-saas.com" },
+    ],
     credentials: [{ token }],
     timeScale: 1000,
     ...options,
