@@ -1,20 +1,11 @@
 import { parseArgs } from "node:util";
+import type { OperatorConfig } from "../operator/operator.ts";
 
-export interface RunOptions {
+/** Everything `run` takes: the operator's settings plus where to find the cluster and how much to log. */
+export type RunOptions = Omit<OperatorConfig, "kubeConfig"> & {
   kubeconfig: string | undefined;
-  credentialsNamespace: string;
-  cloudflareApiUrl: string;
-  workers: number;
-  leaderElect: boolean;
-  leaderElectionNamespace: string;
-  metricsAddress: string;
-  pageSize: number;
-  requestBudget: { requests: number; windowSeconds: number };
-  zonePollIntervalMs: number;
-  perObjectMetrics: boolean;
   logLevel: string;
-  validationScheduleScale: number;
-}
+};
 
 interface FlagSpec {
   flag: string;

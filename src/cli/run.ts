@@ -10,29 +10,13 @@ export async function runCommand(argv: string[]): Promise<void> {
     console.log(RUN_USAGE);
     return;
   }
+  const { kubeconfig, logLevel, ...settings } = parsed.options;
   const options = parsed.options;
-  const logger = createLogger({ level: options.logLevel });
+  const logger = createLogger({ level: logLevel });
   const kubeConfig = new KubeConfig();
-  if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+  if (kubeconfig) kubeConfig.loadFromFile(kubeconfig);
   else kubeConfig.loadFromCluster();
-
-  const operator = new Operator(
-    {
-      kubeConfig,
-      credentialsNamespace: options.credentialsNamespace,
-      cloudflareApiUrl: options.cloudflareApiUrl,
-      workers: options.workers,
-      leaderElect: options.leaderElect,
-      leaderElectionNamespace: options.leaderElectionNamespace,
-      metricsAddress: options.metricsAddress,
-      pageSize: options.pageSize,
-      requestBudget: options.requestBudget,
-      zonePollIntervalMs: options.zonePollIntervalMs,
-      validationScheduleScale: options.validationScheduleScale,
-      perObjectMetrics: options.perObjectMetrics,
-    },
-    logger,
-  );
+  const operator = new Operator({ ...settings, kubeConfig }, logger);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string, exitCode: number) => {

@@ -3,6 +3,7 @@ import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
+  fallbackOriginManifest,
   getObject,
   installOperatorPrerequisites,
   metricValue,
@@ -54,17 +55,7 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
   });
 
   it("counts a created hostname, a pending one, then its readiness and certificate expiry", async () => {
-    await applyManifest(cluster, {
-      apiVersion: "cfsaas.dev/v1alpha1",
-      kind: "FallbackOrigin",
-      metadata: { name: "saas-zone" },
-      spec: {
-        zoneId: world.zoneId,
-        origin: "proxy-fallback.saasprovider.com",
-        cnameTarget: "customers.saasprovider.com",
-        credentialsRef: { name: "cloudflare-api" },
-      },
-    });
+    await applyManifest(cluster, fallbackOriginManifest(world));
     const namespace = await cluster.namespace("metrics");
     await applyManifest(cluster, {
       apiVersion: "cfsaas.dev/v1alpha1",

@@ -4,6 +4,7 @@ import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
+  fallbackOriginManifest,
   getObject,
   installOperatorPrerequisites,
   metricValue,
@@ -38,17 +39,7 @@ describe("the operator, run as a process against a real API server and the Cloud
       kubeconfig: cluster.plane.kubeconfigPath,
       cloudflareApiUrl: world.simulator.url,
     });
-    await applyManifest(cluster, {
-      apiVersion: "cfsaas.dev/v1alpha1",
-      kind: "FallbackOrigin",
-      metadata: { name: "saas-zone" },
-      spec: {
-        zoneId: world.zoneId,
-        origin: "proxy-fallback.saasprovider.com",
-        cnameTarget: "customers.saasprovider.com",
-        credentialsRef: { name: "cloudflare-api" },
-      },
-    });
+    await applyManifest(cluster, fallbackOriginManifest(world));
   });
 
   afterAll(async () => {

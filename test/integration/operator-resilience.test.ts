@@ -4,6 +4,7 @@ import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
+  fallbackOriginManifest,
   installOperatorPrerequisites,
   metricValue,
   type OperatorProcess,
@@ -23,17 +24,7 @@ describe("the operator under crashes, replicas and a large fleet", () => {
   beforeAll(async () => {
     world = await startSaasWorld({ rateLimit: { requests: 100_000, windowSeconds: 300 } });
     await installOperatorPrerequisites(cluster, world.token);
-    await applyManifest(cluster, {
-      apiVersion: "cfsaas.dev/v1alpha1",
-      kind: "FallbackOrigin",
-      metadata: { name: "saas-zone" },
-      spec: {
-        zoneId: world.zoneId,
-        origin: "proxy-fallback.saasprovider.com",
-        cnameTarget: "customers.saasprovider.com",
-        credentialsRef: { name: "cloudflare-api" },
-      },
-    });
+    await applyManifest(cluster, fallbackOriginManifest(world));
     return async () => world.close();
   });
 

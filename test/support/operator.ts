@@ -192,6 +192,21 @@ export async function installOperatorPrerequisites(cluster: TestCluster, token: 
   }
 }
 
+/** The FallbackOrigin most tests use: the world's zone, the Secret installOperatorPrerequisites creates. */
+export function fallbackOriginManifest(world: SaasWorld, name = "saas-zone") {
+  return {
+    apiVersion: "cfsaas.dev/v1alpha1",
+    kind: "FallbackOrigin",
+    metadata: { name },
+    spec: {
+      zoneId: world.zoneId,
+      origin: "proxy-fallback.saasprovider.com",
+      cnameTarget: "customers.saasprovider.com",
+      credentialsRef: { name: "cloudflare-api" },
+    },
+  };
+}
+
 export async function applyManifest(cluster: TestCluster, manifest: unknown): Promise<void> {
   const result = await cluster.kubectl(["apply", "-f", "-"], { input: JSON.stringify(manifest) });
   if (result.code !== 0) throw new Error(`kubectl apply failed: ${result.stderr}`);
