@@ -4,6 +4,7 @@ import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
+  basicPlanZoneId,
   fallbackOriginManifest,
   getObject,
   installOperatorPrerequisites,
@@ -317,6 +318,36 @@ describe("the operator, run as a process against a real API server and the Cloud
     // Fixing the Secret is enough: the operator watches it and recovers without a restart.
     await replaceSecret(`apiToken=${world.token}`);
     await vi.waitFor(async () => expect(await readyOf()).toMatchObject({ status: "True" }), waitLong);
+  });
+
+  it("says in a condition which field the zone's plan refuses, without retrying in a loop", async () => {
+    await applyManifest(cluster, {
+      ...fallbackOriginManifest(world, "basic-zone"),
+      spec: {
+        ...fallbackOriginManifest(world).spec,
+        zoneId: basicPlanZoneId,
+        origin: "fallback.basic-saas.com",
+      },
+    });
+    const namespace = await cluster.namespace("plan");
+    await applyManifest(cluster, {
+      ...hostnameManifest(namespace, "gold", "gold.plan-customer.com", { customMetadata: { tier: "gold" } }),
+      spec: {
+        hostname: "gold.plan-customer.com",
+        fallbackOriginRef: { name: "basic-zone" },
+        customMetadata: { tier: "gold" },
+      },
+    });
+    await vi.waitFor(async () => {
+      const refused = await getHostname(namespace, "gold");
+      expect(condition(refused, "Synced")).toMatchObject({ status: "False", reason: "EntitlementMissing" });
+      expect(condition(refused, "Synced")?.message).toContain("spec.customMetadata");
+    }, waitLong);
+    const creates = async () =>
+      (await world.stats()).byEndpoint["POST /zones/:zone_id/custom_hostnames"] ?? 0;
+    const before = await creates();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await creates()).toBeLessThanOrEqual(before + 1);
   });
 
   it("never writes the API token to its logs, events, status or metrics", async () => {

@@ -125,6 +125,9 @@ export interface SaasWorld {
 /** A second zone the same token may use, for tests that need two FallbackOrigins. */
 export const secondZoneId = "0123456789abcdef0123456789abcdef";
 
+/** A zone on a plan without custom metadata or custom origin servers (Cloudflare answers 1413 / 1414). */
+export const basicPlanZoneId = "fedcba9876543210fedcba9876543210";
+
 export async function startSaasWorld(options: SimulatorOptions = {}): Promise<SaasWorld> {
   const token = `test-token-${Math.random().toString(36).slice(2)}`;
   const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
@@ -133,6 +136,11 @@ export async function startSaasWorld(options: SimulatorOptions = {}): Promise<Sa
     zones: [
       { id: zoneId, name: "saasprovider.com" },
       { id: secondZoneId, name: "other-saas.com" },
+      {
+        id: basicPlanZoneId,
+        name: "basic-saas.com",
+        entitlements: { customMetadata: false, customOriginServer: false },
+      },
     ],
     credentials: [{ token }],
     timeScale: 1000,

@@ -805,3 +805,55 @@ describe("decideCustomHostname: a settled hostname costs no writes", () => {
     expect(Date.parse(again.status.nextCheckTime!)).toBe(pastDue.getTime() + ACTIVE_REQUEUE_MS);
   });
 });
+
+describe("decideCustomHostname: a refusal only the user can fix is not repeated on every event", () => {
+  const refusal: CloudflareFailure = {
+    kind: "entitlement",
+    message: "Custom metadata is not enabled for this zone.",
+    codes: [1413],
+    retryable: false,
+  };
+  const refused = () =>
+    decide({
+      object: customHostname({ spec: { customMetadata: { tier: "gold" } } }),
+      observation: { kind: "failed", failure: refusal },
+    }).status;
+
+  it("does not ask Cloudflare again before the scheduled check", () => {
+    const status = refused();
+    const soon = new Date(now.getTime() + 60_000);
+    const again = decide({
+      object: customHostname({ spec: { customMetadata: { tier: "gold" } }, status }),
+      now: soon,
+    });
+    expect(again.action).toBeUndefined();
+    expect(again.status).toEqual(status);
+    expect(again.requeueAfterMs).toBe(Date.parse(status.nextCheckTime!) - soon.getTime());
+  });
+
+  it("asks again at once after a spec change", () => {
+    const status = refused();
+    const changed = customHostname({ spec: {}, status, generation: 2 });
+    expect(decide({ object: changed }).action).toEqual({ kind: "observe" });
+  });
+
+  it("asks again once the scheduled check is due", () => {
+    const status = refused();
+    const due = new Date(Date.parse(status.nextCheckTime!) + 1_000);
+    const again = decide({
+      object: customHostname({ spec: { customMetadata: { tier: "gold" } }, status }),
+      now: due,
+    });
+    expect(again.action).toEqual({ kind: "observe" });
+  });
+
+  it("keeps retrying a Cloudflare outage on its own backoff", () => {
+    const outage: CloudflareFailure = { kind: "server", message: "HTTP 500", codes: [], retryable: true };
+    const status = decide({ observation: { kind: "failed", failure: outage } }).status;
+    expect(
+      decide({ object: customHostname({ status }), now: new Date(now.getTime() + 5_000) }).action,
+    ).toEqual({
+      kind: "observe",
+    });
+  });
+});

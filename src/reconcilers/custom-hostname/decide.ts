@@ -54,6 +54,7 @@ export function decideCustomHostname(input: CustomHostnameInput): CustomHostname
 
   switch (observation.kind) {
     case "unobserved":
+      if (refusedUntilLater(input)) return unchanged(input);
       return step(input, { kind: "observe" });
     case "failed":
       return failed(input, observation.failure, "Sync");
@@ -265,6 +266,27 @@ function create(object: CustomHostname): CustomHostnameAction {
       )
     : normalEvent("Created", "Create", `created hostname ${object.spec.hostname} in Cloudflare`);
   return { kind: "create", body: desiredCreate(object.spec), event };
+}
+
+/**
+ * Cloudflare refused this generation of the spec for a reason only the user can fix (the plan, a hostname it
+ * rejects, ssl settings): asking again before the scheduled check, on every watch event or resync, would only
+ * repeat the refusal. A spec change (new generation) or the scheduled time ends the wait.
+ */
+function refusedUntilLater(input: CustomHostnameInput): boolean {
+  const { object, now } = input;
+  const synced = findCondition(object.status?.conditions, ConditionType.Synced);
+  if (synced?.status !== "False" || synced.reason === "CloudflareUnavailable") return false;
+  if (synced.observedGeneration !== object.metadata.generation) return false;
+  const due = object.status?.nextCheckTime ? Date.parse(object.status.nextCheckTime) : 0;
+  return due > now.getTime() && !object.status?.hostnameId;
+}
+
+/** Nothing to do before the scheduled check: the status stays as it is. */
+function unchanged(input: CustomHostnameInput): CustomHostnameDecision {
+  const status = input.object.status ?? {};
+  const due = status.nextCheckTime ? Date.parse(status.nextCheckTime) : input.now.getTime();
+  return { status, events: [], requeueAfterMs: Math.max(MIN_CHECK_DELAY_MS, due - input.now.getTime()) };
 }
 
 function deletion(hostname: string, id: string): CustomHostnameAction {
