@@ -22,6 +22,8 @@ describe("the operator's logger", () => {
     ["a bearer header", { authorization: `Bearer ${token}` }],
     ["request headers", { request: { headers: { authorization: `Bearer ${token}` } } }],
     ["a global key header", { headers: { "x-auth-key": token } }],
+    ["capitalised request headers", { request: { headers: { Authorization: `Bearer ${token}` } } }],
+    ["a capitalised global key header", { headers: { "X-Auth-Key": token } }],
     ["a credentials spec", { credentials: { kind: "apiToken", token } }],
     ["a global key spec", { spec: { apiKey: token, email: "ops@example.org" } }],
     [

@@ -16,6 +16,21 @@ export function parseListenAddress(address: string): { host: string | undefined;
   return { host: host === "" ? undefined : host, port: Number(match[2]) };
 }
 
+/** A readiness check that throws means "not ready", never a crashed request handler (and process). */
+function checkReadiness(readiness: () => { ready: boolean; reasons: string[] }): {
+  ready: boolean;
+  reasons: string[];
+} {
+  try {
+    return readiness();
+  } catch (error) {
+    return {
+      ready: false,
+      reasons: [`readiness check failed: ${error instanceof Error ? error.name : "error"}`],
+    };
+  }
+}
+
 /** Serves `/metrics`, `/healthz` (the process answers) and `/readyz` (caches synced) on one address. */
 export async function startObservabilityServer(options: {
   address: string;
@@ -31,7 +46,7 @@ export async function startObservabilityServer(options: {
     if (path === "/healthz") {
       response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     } else if (path === "/readyz") {
-      const { ready, reasons } = options.readiness();
+      const { ready, reasons } = checkReadiness(options.readiness);
       response
         .writeHead(ready ? 200 : 503, { "content-type": "text/plain" })
         .end(ready ? "ok\n" : `${reasons.join("\n")}\n`);

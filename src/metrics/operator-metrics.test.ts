@@ -101,6 +101,66 @@ describe("OperatorMetrics", () => {
     expect(value(quiet, 'cfsaas_custom_hostnames{hostname_status="active",ssl_status="active"}')).toBe(1);
   });
 
+  it("moves a hostname's per-object series when it is renamed, and removes them when it is forgotten", async () => {
+    const metrics = new OperatorMetrics({ perObjectSeries: true });
+    const expiresAt = new Date("2027-01-01T00:00:00Z");
+    const state = { namespace: "t", name: "app", ready: true, certificateExpiresAt: expiresAt };
+    metrics.setCustomHostnameState({ ...state, hostname: "old.customer.com" });
+    metrics.setCustomHostnameState({ ...state, hostname: "new.customer.com" });
+    let text = await metrics.metrics();
+    expect(text).not.toContain("old.customer.com");
+    expect(
+      value(text, 'cfsaas_custom_hostname_ready{namespace="t",name="app",hostname="new.customer.com"}'),
+    ).toBe(1);
+    expect(
+      value(
+        text,
+        'cfsaas_certificate_expiration_timestamp_seconds{namespace="t",name="app",hostname="new.customer.com"}',
+      ),
+    ).toBe(expiresAt.getTime() / 1000);
+    metrics.forgetCustomHostname("t", "app");
+    text = await metrics.metrics();
+    expect(text).not.toContain("new.customer.com");
+    expect(text).not.toContain("cfsaas_custom_hostnames{");
+  });
+
+  it("drops the expiry series of a hostname whose certificate is gone, keeping its ready gauge at 0", async () => {
+    const metrics = new OperatorMetrics({ perObjectSeries: true });
+    const state = { namespace: "t", name: "app", hostname: "app.customer.com" };
+    metrics.setCustomHostnameState({
+      ...state,
+      ready: true,
+      certificateExpiresAt: new Date(1_800_000_000_000),
+    });
+    metrics.setCustomHostnameState({ ...state, ready: false, sslStatus: "pending_validation" });
+    const text = await metrics.metrics();
+    expect(text).not.toContain("cfsaas_certificate_expiration_timestamp_seconds{");
+    expect(
+      value(text, 'cfsaas_custom_hostname_ready{namespace="t",name="app",hostname="app.customer.com"}'),
+    ).toBe(0);
+    expect(
+      value(text, 'cfsaas_custom_hostnames{hostname_status="unknown",ssl_status="pending_validation"}'),
+    ).toBe(1);
+  });
+
+  it("shows each zone's rate-limit headroom until it becomes unknown", async () => {
+    const metrics = new OperatorMetrics({ perObjectSeries: false });
+    metrics.setRateLimitRemaining("023e", 1150);
+    metrics.setRateLimitRemaining("023e", 1149);
+    expect(value(await metrics.metrics(), 'cfsaas_cloudflare_ratelimit_remaining{zone="023e"}')).toBe(1149);
+    metrics.setRateLimitRemaining("023e", undefined);
+    expect(await metrics.metrics()).not.toContain('cfsaas_cloudflare_ratelimit_remaining{zone="023e"}');
+  });
+
+  it("keeps one readiness series per FallbackOrigin when its zone changes", async () => {
+    const metrics = new OperatorMetrics({ perObjectSeries: false });
+    metrics.setFallbackOriginReady("saas", "zone-a", true);
+    metrics.setFallbackOriginReady("saas", "zone-b", false);
+    const text = await metrics.metrics();
+    expect(text).not.toContain('zone="zone-a"');
+    expect(value(text, 'cfsaas_fallback_origin_ready{name="saas",zone="zone-b"}')).toBe(0);
+  });
+
   it("reports reconciles, retries, queue depth and fallback-origin readiness by controller", async () => {
     const metrics = new OperatorMetrics({ perObjectSeries: true });
     metrics.reconciled("customhostname", "a/x", "success", 0.01);
@@ -111,6 +171,11 @@ describe("OperatorMetrics", () => {
     metrics.setFallbackOriginReady("saas-zone", "023e", true);
     let text = await metrics.metrics();
     expect(value(text, 'cfsaas_reconcile_total{controller="customhostname",result="error"}')).toBe(1);
+    expect(value(text, 'cfsaas_reconcile_total{controller="customhostname",result="success"}')).toBe(1);
+    expect(value(text, 'cfsaas_reconcile_duration_seconds_count{controller="customhostname"}')).toBe(2);
+    expect(value(text, 'cfsaas_reconcile_duration_seconds_sum{controller="customhostname"}')).toBeCloseTo(
+      0.03,
+    );
     expect(value(text, 'cfsaas_workqueue_retries_total{controller="customhostname"}')).toBe(1);
     expect(value(text, 'cfsaas_workqueue_depth{controller="customhostname"}')).toBe(7);
     expect(value(text, 'cfsaas_fallback_origin_ready{name="saas-zone",zone="023e"}')).toBe(1);
@@ -140,6 +205,24 @@ describe("the observability server", () => {
       const metrics = await fetch(`${server.url}/metrics`);
       expect(await metrics.text()).toContain("process_cpu_seconds_total");
       expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers /readyz 503 instead of failing when the readiness check throws", async () => {
+    const server = await startObservabilityServer({
+      address: "127.0.0.1:0",
+      metrics: new OperatorMetrics({ perObjectSeries: false }),
+      readiness: () => {
+        throw new TypeError("informers not constructed yet");
+      },
+    });
+    try {
+      const response = await fetch(`${server.url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.text()).toBe("readiness check failed: TypeError\n");
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
       await server.close();
     }
