@@ -10,19 +10,16 @@
  * After the 75th retry Cloudflare gives up, but someone may still refresh the hostname, so the 4 h step goes on.
  */
 
-const FAST_RETRIES = 10;
-const SLOW_GROWTH = 1.15;
-const FAST_GROWTH = 1.05;
-const FIRST_DELAY_S = 60;
-const MAX_DELAY_S = 4 * 3600;
+import {
+  hostnameValidationDelaySeconds,
+  VALIDATION_MAX_DELAY_SECONDS as MAX_DELAY_S,
+} from "../cloudflare/validation-backoff.ts";
+
 /** The work queue cannot usefully requeue sooner, and a zero delay would spin. */
 export const MIN_CHECK_DELAY_MS = 1000;
 
 /** Seconds Cloudflare waits before its validation retry number `n` (0-based). */
-export function validationRetryDelaySeconds(n: number): number {
-  const growth = n < FAST_RETRIES ? FAST_GROWTH : SLOW_GROWTH;
-  return Math.min(Math.floor(FIRST_DELAY_S * growth ** n), MAX_DELAY_S);
-}
+export const validationRetryDelaySeconds = hostnameValidationDelaySeconds;
 
 /**
  * Milliseconds from `now` to the first of Cloudflare's check times after `now`, counting the schedule from `since`

@@ -5,19 +5,25 @@
  * 4 h (docs ssl/edge-certificates/changing-dcv-method/validation-backoff-schedule); the docs give no count,
  * so the simulator keeps checking for the same 7-day span as the hostname.
  */
+import {
+  certificateValidationDelaySeconds,
+  HOSTNAME_VALIDATION_RETRIES,
+  hostnameValidationDelaySeconds,
+} from "../cloudflare/validation-backoff.ts";
+
 export type ValidationSchedule = readonly number[];
 
-const FOUR_HOURS = 4 * 3600;
 const SEVEN_DAYS = 7 * 86_400;
 
-export const HOSTNAME_VALIDATION_SCHEDULE: ValidationSchedule = Array.from({ length: 75 }, (_, n) =>
-  Math.min(Math.floor(60 * (n < 10 ? 1.05 : 1.15) ** n), FOUR_HOURS),
+export const HOSTNAME_VALIDATION_SCHEDULE: ValidationSchedule = Array.from(
+  { length: HOSTNAME_VALIDATION_RETRIES },
+  (_, n) => hostnameValidationDelaySeconds(n),
 );
 
 export const CERTIFICATE_VALIDATION_SCHEDULE: ValidationSchedule = (() => {
   const delays: number[] = [];
   for (let total = 0, n = 0; total < SEVEN_DAYS; n++) {
-    const delay = Math.min(Math.floor(60 * 1.05 ** n), FOUR_HOURS);
+    const delay = certificateValidationDelaySeconds(n);
     delays.push(delay);
     total += delay;
   }
