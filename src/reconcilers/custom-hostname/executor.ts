@@ -7,10 +7,11 @@ import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { Informer } from "../../kube/informer.ts";
-import { type ResourceType, setFinalizer, writeStatus } from "../../kube/resources.ts";
+import type { ResourceType } from "../../kube/resources.ts";
 import { type CloudflareAccess, failureOf } from "../../zones/cloudflare-access.ts";
 import type { ZonePoller } from "../../zones/zone-poller.ts";
-import { type CredentialsState, type PlannedEvent, RetryLater } from "../model.ts";
+import type { CredentialsState } from "../model.ts";
+import { runSteps } from "../step-runner.ts";
 import type { HostnameClaims } from "./claims.ts";
 import { decideCustomHostname } from "./decide.ts";
 import { CUSTOM_HOSTNAME_FINALIZER, type CustomHostnameAction, type HostnameObservation } from "./types.ts";
@@ -48,12 +49,9 @@ export interface CustomHostnameExecutorOptions {
   now?: () => Date;
 }
 
-/** Decisions are pure and converge; a loop that keeps asking for actions is a bug, not a reason to spin. */
-const maxStepsPerReconcile = 8;
-
 /**
- * Runs decideCustomHostname for one key: gathers the world from the caches, performs the one step the decision
- * asks for, folds the outcome back in, and asks again until only the status write remains.
+ * Runs decideCustomHostname for one key: gathers the world from the caches (FallbackOrigin, verified
+ * credentials, claims, the zone poller's snapshot) and lets the step runner perform what the decision asks.
  */
 export class CustomHostnameExecutor {
   readonly #options: CustomHostnameExecutorOptions;
@@ -70,98 +68,66 @@ export class CustomHostnameExecutor {
       this.#options.onGone?.(namespace, name);
       return undefined;
     }
-    let object: CustomHostname = {
+    const object: CustomHostname = {
       ...cached,
       apiVersion: `${API_GROUP}/${API_VERSION}`,
       kind: "CustomHostname",
     };
     const fallbackOrigin = origins.get(object.spec.fallbackOriginRef.name);
-    let credentials: CredentialsState = {
+    const zoneAccess = fallbackOrigin ? await access.forOrigin(fallbackOrigin) : undefined;
+    const credentials: CredentialsState = zoneAccess?.state ?? {
       kind: "problem",
       reason: "CredentialsCheckFailed",
       message: `FallbackOrigin ${object.spec.fallbackOriginRef.name} not found`,
     };
-    let client: CloudflareClient | undefined;
-    if (fallbackOrigin) {
-      const zoneAccess = await access.forOrigin(fallbackOrigin);
-      credentials = zoneAccess.state;
-      client = zoneAccess.client;
-    }
     const zoneOf = (claimant: CustomHostname) =>
       origins.get(claimant.spec.fallbackOriginRef.name)?.spec.zoneId;
     const conflict = claims.conflictFor(object, zoneOf);
-    let observation = this.#fromSnapshot(object, fallbackOrigin);
-    const log = this.#options.logger.child({ controller: "customhostname", key });
-    const steps: string[] = [];
 
-    for (let step = 0; step < maxStepsPerReconcile; step++) {
-      const now = this.#now();
-      const decision = decideCustomHostname({
-        object,
-        fallbackOrigin,
-        credentials,
-        conflict,
-        observation,
-        now,
-        scheduleScale: this.#options.scheduleScale,
-      });
-      const action = decision.action;
-      if (!action) {
-        const written = await writeStatus(this.#options.api, customHostnameResource, object, decision.status);
-        for (const event of decision.events) this.#record(object, event);
+    return runSteps({
+      api: this.#options.api,
+      resource: customHostnameResource,
+      finalizer: CUSTOM_HOSTNAME_FINALIZER,
+      events: this.#options.events,
+      log: this.#options.logger.child({ controller: "customhostname", key }),
+      object,
+      observation: this.#fromSnapshot(object, fallbackOrigin),
+      decide: (current, observation) =>
+        decideCustomHostname({
+          object: current,
+          fallbackOrigin,
+          credentials,
+          conflict,
+          observation,
+          now: this.#now(),
+          scheduleScale: this.#options.scheduleScale,
+        }),
+      perform: (action, current) => {
+        if (!zoneAccess?.client || !fallbackOrigin) {
+          throw new Error(`decision asked to ${action.kind} without Cloudflare access`);
+        }
+        return this.#perform(action, zoneAccess.client, fallbackOrigin.spec.zoneId, current);
+      },
+      settled: (current, decision) => {
+        const status = decision.status;
         this.#options.onState?.({
-          namespace: object.metadata.namespace,
-          name: object.metadata.name,
-          hostname: object.spec.hostname,
-          hostnameStatus: decision.status.hostnameStatus,
-          sslStatus: decision.status.sslStatus,
-          ready: decision.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
-          certificateExpiresAt: decision.status.certificate?.expiresAt
-            ? new Date(decision.status.certificate.expiresAt)
+          namespace: current.metadata.namespace,
+          name: current.metadata.name,
+          hostname: current.spec.hostname,
+          hostnameStatus: status.hostnameStatus,
+          sslStatus: status.sslStatus,
+          ready: status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+          certificateExpiresAt: status.certificate?.expiresAt
+            ? new Date(status.certificate.expiresAt)
             : undefined,
         });
-        const ready = decision.status.conditions?.find((c) => c.type === "Ready");
-        log.info(
-          {
-            steps,
-            statusWritten: written,
-            hostnameId: decision.status.hostnameId,
-            hostnameStatus: decision.status.hostnameStatus,
-            sslStatus: decision.status.sslStatus,
-            ready: ready?.status,
-            reason: ready?.reason,
-            requeueAfterMs: decision.requeueAfterMs,
-          },
-          "reconciled",
-        );
-        if (decision.retry) {
-          const synced = decision.status.conditions?.find((c) => c.type === "Synced");
-          throw new RetryLater(synced?.message || ready?.message || "retrying");
-        }
-        return { requeueAfterMs: decision.requeueAfterMs };
-      }
-      steps.push(action.kind);
-      if (action.kind === "addFinalizer" || action.kind === "removeFinalizer") {
-        const updated = await setFinalizer(
-          this.#options.api,
-          customHostnameResource,
-          object,
-          CUSTOM_HOSTNAME_FINALIZER,
-          action.kind === "addFinalizer",
-        );
-        if (action.kind === "removeFinalizer") {
-          for (const event of decision.events) this.#record(object, event);
-          log.info({ steps }, "released");
-          return undefined;
-        }
-        if (updated) object = { ...object, ...(updated as CustomHostname) };
-        continue;
-      }
-      if (!client || !fallbackOrigin)
-        throw new Error(`decision asked to ${action.kind} without Cloudflare access`);
-      observation = await this.#perform(action, client, fallbackOrigin.spec.zoneId, object);
-    }
-    throw new Error(`reconcile of ${key} did not settle after ${maxStepsPerReconcile} steps`);
+        return {
+          hostnameId: status.hostnameId,
+          hostnameStatus: status.hostnameStatus,
+          sslStatus: status.sslStatus,
+        };
+      },
+    });
   }
 
   /**
@@ -185,36 +151,34 @@ export class CustomHostnameExecutor {
     client: CloudflareClient,
     zoneId: string,
     object: CustomHostname,
-  ): Promise<HostnameObservation> {
+  ): Promise<{ observation: HostnameObservation; succeeded: boolean }> {
     try {
       switch (action.kind) {
         case "observe":
-          return await this.#observe(client, zoneId, object);
+          return { observation: await this.#observe(client, zoneId, object), succeeded: true };
         case "create": {
           const created = await client.createCustomHostname(zoneId, action.body);
-          this.#record(object, action.event);
-          return { kind: "found", hostname: created, source: "create" };
+          return { observation: { kind: "found", hostname: created, source: "create" }, succeeded: true };
         }
         case "update": {
           const updated = await client.editCustomHostname(zoneId, action.id, action.body);
-          this.#record(object, action.event);
-          return { kind: "found", hostname: updated, source: "update" };
+          return { observation: { kind: "found", hostname: updated, source: "update" }, succeeded: true };
         }
         case "delete": {
           await client.deleteCustomHostname(zoneId, action.id).catch((error: unknown) => {
             if (failureOf(error).kind !== "notFound") throw error;
           });
-          this.#record(object, action.event);
-          return { kind: "absent" };
+          return { observation: { kind: "absent" }, succeeded: true };
         }
       }
     } catch (error) {
       const failure = failureOf(error);
       // 1406: it exists after all (a create whose reply was lost, or one made by someone else meanwhile).
-      if (action.kind === "create" && failure.kind === "duplicate")
-        return this.#observe(client, zoneId, object);
+      if (action.kind === "create" && failure.kind === "duplicate") {
+        return { observation: await this.#observe(client, zoneId, object), succeeded: false };
+      }
       if (failure.kind === "auth") this.#options.access.invalidate(client);
-      return { kind: "failed", failure };
+      return { observation: { kind: "failed", failure }, succeeded: false };
     }
   }
 
@@ -237,10 +201,6 @@ export class CustomHostnameExecutor {
     } catch (error) {
       return { kind: "failed", failure: failureOf(error) };
     }
-  }
-
-  #record(object: CustomHostname, event: PlannedEvent): void {
-    void this.#options.events.record(object, event.type, event.reason, event.action, event.note);
   }
 
   #now(): Date {

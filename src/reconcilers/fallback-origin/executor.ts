@@ -6,9 +6,10 @@ import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { Informer } from "../../kube/informer.ts";
-import { type ResourceType, setFinalizer, writeStatus } from "../../kube/resources.ts";
+import type { ResourceType } from "../../kube/resources.ts";
 import { type CloudflareAccess, failureOf } from "../../zones/cloudflare-access.ts";
-import { type ConflictingClaim, RetryLater } from "../model.ts";
+import type { ConflictingClaim } from "../model.ts";
+import { runSteps } from "../step-runner.ts";
 import { decideFallbackOrigin } from "./decide.ts";
 import { FALLBACK_ORIGIN_FINALIZER, type FallbackOriginAction, type OriginObservation } from "./types.ts";
 
@@ -31,8 +32,6 @@ export interface FallbackOriginExecutorOptions {
   now?: () => Date;
 }
 
-const maxStepsPerReconcile = 6;
-
 /** The older FallbackOrigin for the same zone, if any: it wins. */
 export function olderOriginForZone(
   origins: FallbackOrigin[],
@@ -48,7 +47,7 @@ export function olderOriginForZone(
     : undefined;
 }
 
-/** Runs decideFallbackOrigin for one FallbackOrigin, one step at a time (see the CustomHostname executor). */
+/** Runs decideFallbackOrigin for one FallbackOrigin through the step runner. */
 export class FallbackOriginExecutor {
   readonly #options: FallbackOriginExecutorOptions;
 
@@ -62,7 +61,7 @@ export class FallbackOriginExecutor {
       this.#options.onGone?.(key);
       return undefined;
     }
-    let object: FallbackOrigin = {
+    const object: FallbackOrigin = {
       ...cached,
       apiVersion: `${API_GROUP}/${API_VERSION}`,
       kind: "FallbackOrigin",
@@ -70,104 +69,63 @@ export class FallbackOriginExecutor {
     const conflict = olderOriginForZone(this.#options.origins.list(), object);
     const zoneAccess = conflict ? undefined : await this.#options.access.forOrigin(object);
     const credentials = zoneAccess?.state ?? { kind: "usable" as const };
-    const client = zoneAccess?.client;
-    let observation: OriginObservation = { kind: "unobserved" };
-    const log = this.#options.logger.child({ controller: "fallbackorigin", key });
-    const steps: string[] = [];
 
-    for (let step = 0; step < maxStepsPerReconcile; step++) {
-      const decision = decideFallbackOrigin({ object, credentials, conflict, observation, now: this.#now() });
-      const action = decision.action;
-      if (!action) {
-        const written = await writeStatus(this.#options.api, fallbackOriginResource, object, decision.status);
-        for (const event of decision.events) {
-          void this.#options.events.record(object, event.type, event.reason, event.action, event.note);
-        }
-        const ready = decision.status.conditions?.find((c) => c.type === "Ready");
-        this.#options.onState?.(object.metadata.name, object.spec.zoneId, ready?.status === "True");
-        log.info(
-          {
-            steps,
-            statusWritten: written,
-            originStatus: decision.status.originStatus,
-            ready: ready?.status,
-            reason: ready?.reason,
-            requeueAfterMs: decision.requeueAfterMs,
-          },
-          "reconciled",
-        );
-        if (decision.retry) throw new RetryLater(ready?.message || "retrying");
-        return { requeueAfterMs: decision.requeueAfterMs };
-      }
-      steps.push(action.kind);
-      if (action.kind === "addFinalizer" || action.kind === "removeFinalizer") {
-        const updated = await setFinalizer(
-          this.#options.api,
-          fallbackOriginResource,
-          object,
-          FALLBACK_ORIGIN_FINALIZER,
-          action.kind === "addFinalizer",
-        );
-        if (action.kind === "removeFinalizer") {
-          for (const event of decision.events) {
-            void this.#options.events.record(object, event.type, event.reason, event.action, event.note);
-          }
-          return undefined;
-        }
-        if (updated) object = { ...object, ...(updated as FallbackOrigin) };
-        continue;
-      }
-      if (!client) throw new Error(`decision asked to ${action.kind} without Cloudflare access`);
-      observation = await this.#perform(action, client, object);
-    }
-    throw new Error(`reconcile of ${key} did not settle after ${maxStepsPerReconcile} steps`);
+    return runSteps({
+      api: this.#options.api,
+      resource: fallbackOriginResource,
+      finalizer: FALLBACK_ORIGIN_FINALIZER,
+      events: this.#options.events,
+      log: this.#options.logger.child({ controller: "fallbackorigin", key }),
+      object,
+      observation: { kind: "unobserved" } as OriginObservation,
+      decide: (current, observation) =>
+        decideFallbackOrigin({ object: current, credentials, conflict, observation, now: this.#now() }),
+      perform: (action, current) => {
+        if (!zoneAccess?.client)
+          throw new Error(`decision asked to ${action.kind} without Cloudflare access`);
+        return this.#perform(action, zoneAccess.client, current.spec.zoneId);
+      },
+      settled: (current, decision) => {
+        const ready =
+          decision.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+        this.#options.onState?.(current.metadata.name, current.spec.zoneId, ready);
+        return { originStatus: decision.status.originStatus };
+      },
+    });
   }
 
   async #perform(
     action: Exclude<FallbackOriginAction, { kind: "addFinalizer" | "removeFinalizer" }>,
     client: CloudflareClient,
-    object: FallbackOrigin,
-  ): Promise<OriginObservation> {
-    const zoneId = object.spec.zoneId;
+    zoneId: string,
+  ): Promise<{ observation: OriginObservation; succeeded: boolean }> {
     try {
       switch (action.kind) {
         case "observe": {
           try {
-            return { kind: "found", origin: await client.getFallbackOrigin(zoneId), source: "get" };
+            const origin = await client.getFallbackOrigin(zoneId);
+            return { observation: { kind: "found", origin, source: "get" }, succeeded: true };
           } catch (error) {
-            if (failureOf(error).kind === "notFound") return { kind: "absent" };
+            if (failureOf(error).kind === "notFound")
+              return { observation: { kind: "absent" }, succeeded: true };
             throw error;
           }
         }
         case "update": {
           const origin = await client.updateFallbackOrigin(zoneId, action.origin);
-          void this.#options.events.record(
-            object,
-            action.event.type,
-            action.event.reason,
-            action.event.action,
-            action.event.note,
-          );
-          return { kind: "found", origin, source: "update" };
+          return { observation: { kind: "found", origin, source: "update" }, succeeded: true };
         }
         case "delete": {
           await client.deleteFallbackOrigin(zoneId).catch((error: unknown) => {
             if (failureOf(error).kind !== "notFound") throw error;
           });
-          void this.#options.events.record(
-            object,
-            action.event.type,
-            action.event.reason,
-            action.event.action,
-            action.event.note,
-          );
-          return { kind: "absent" };
+          return { observation: { kind: "absent" }, succeeded: true };
         }
       }
     } catch (error) {
       const failure = failureOf(error);
       if (failure.kind === "auth") this.#options.access.invalidate(client);
-      return { kind: "failed", failure };
+      return { observation: { kind: "failed", failure }, succeeded: false };
     }
   }
 
