@@ -127,7 +127,8 @@ export class Operator {
       onRefreshed: (snapshot) => {
         logger.debug({ zoneId: snapshot.zoneId, hostnames: snapshot.byHostname.size }, "zone refreshed");
         for (const hostname of this.#hostnames.list()) {
-          if (this.#origins.get(hostname.spec.fallbackOriginRef.name)?.spec.zoneId !== snapshot.zoneId) continue;
+          if (this.#origins.get(hostname.spec.fallbackOriginRef.name)?.spec.zoneId !== snapshot.zoneId)
+            continue;
           // The snapshot can refresh what Cloudflare holds, and reveal an owned hostname deleted there. One that
           // was never created (waiting on a conflict, or refused by the plan) keeps its own requeue schedule.
           if (snapshot.byHostname.has(hostname.spec.hostname) || hostname.status?.hostnameId) {
