@@ -26,6 +26,8 @@ export interface CloudflareFailure {
   retryable: boolean;
   /** Seconds Cloudflare asked us to wait (429). */
   retryAfterSeconds?: number;
+  /** Cloudflare's cf-ray id of the failed request, for logs and Cloudflare support. */
+  requestId?: string;
 }
 
 /** Why the credentials Secret cannot be used, in terms the user can act on. */

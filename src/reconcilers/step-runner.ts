@@ -5,7 +5,7 @@ import type { ReconcileResult } from "../kube/controller.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { KubeObject } from "../kube/informer.ts";
 import { type ResourceType, setFinalizer, writeStatus } from "../kube/resources.ts";
-import { type Decision, type PlannedEvent, RetryLater } from "./model.ts";
+import { type CloudflareFailure, type Decision, type PlannedEvent, RetryLater } from "./model.ts";
 
 type FinalizerAction = { kind: "addFinalizer" } | { kind: "removeFinalizer" };
 
@@ -101,6 +101,19 @@ export async function runSteps<
     }
     const outcome = await options.perform(action as Exclude<A, FinalizerAction>, object);
     observation = outcome.observation;
+    const failure = (observation as { kind?: string; failure?: CloudflareFailure }).failure;
+    if (failure) {
+      log.warn(
+        {
+          step: action.kind,
+          errorKind: failure.kind,
+          cloudflareCodes: failure.codes,
+          cfRay: failure.requestId,
+          error: failure.message,
+        },
+        "Cloudflare call failed",
+      );
+    }
     if (action.event && outcome.succeeded) record(action.event);
   }
   throw new Error(`reconcile did not settle after ${maxStepsPerReconcile} steps: ${steps.join(", ")}`);

@@ -38,6 +38,7 @@ export function failureOf(error: unknown): CloudflareFailure {
       codes: [...error.codes],
       retryable: error.retryable,
       retryAfterSeconds: error.retryAfterSeconds,
+      requestId: error.requestId,
     };
   }
   return { kind: "other", message: (error as Error)?.message ?? String(error), codes: [], retryable: true };
