@@ -23,6 +23,8 @@ export interface ControlPlane {
   processes: ManagedProcess[];
   /** A kubeconfig for another identity, authenticated by a client certificate from the cluster's CA. */
   kubeconfigFor(user: string, groups?: string[]): Promise<string>;
+  /** Stops kube-apiserver and starts it again on the same port and etcd: every watch drops. */
+  restartApiServer(): Promise<void>;
   /** A kubeconfig that authenticates with a bearer token, such as a service account's from TokenRequest. */
   kubeconfigForToken(token: string): Promise<string>;
   stop(): Promise<void>;
@@ -97,28 +99,32 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     processes.push(etcd);
     await waitUntilReady(etcd, () => httpOk(`${etcdUrl}/health`), timeoutMs);
 
-    const apiserver = startProcess({
-      name: "kube-apiserver",
-      command: tools.kubeApiserver,
-      args: kubeApiserverArgs(dir, etcdUrl, apiPort, pki),
-      logFile: join(dir, "kube-apiserver.log"),
-      detached: options.detached,
-    });
-    processes.push(apiserver);
     const server = `https://127.0.0.1:${apiPort}`;
-    const tls = new Agent({
-      connect: {
-        ca: await readFile(pki.caCert),
-        cert: await readFile(pki.admin.cert),
-        key: await readFile(pki.admin.key),
-      },
-    });
-    try {
-      // /readyz includes the RBAC bootstrap post-start hook, so roles exist once it answers 200.
-      await waitUntilReady(apiserver, () => httpOk(`${server}/readyz`, tls), timeoutMs);
-    } finally {
-      await tls.close();
-    }
+    const startApiServer = async (): Promise<ManagedProcess> => {
+      const apiserver = startProcess({
+        name: "kube-apiserver",
+        command: tools.kubeApiserver,
+        args: kubeApiserverArgs(dir, etcdUrl, apiPort, pki),
+        logFile: join(dir, "kube-apiserver.log"),
+        detached: options.detached,
+      });
+      processes.push(apiserver);
+      const tls = new Agent({
+        connect: {
+          ca: await readFile(pki.caCert),
+          cert: await readFile(pki.admin.cert),
+          key: await readFile(pki.admin.key),
+        },
+      });
+      try {
+        // /readyz includes the RBAC bootstrap post-start hook, so roles exist once it answers 200.
+        await waitUntilReady(apiserver, () => httpOk(`${server}/readyz`, tls), timeoutMs);
+      } finally {
+        await tls.close();
+      }
+      return apiserver;
+    };
+    let apiserver = await startApiServer();
 
     const kubeconfigPath = join(dir, "admin.kubeconfig");
     await writeKubeconfig(kubeconfigPath, server, pki.caCert, { user: "admin", clientCert: pki.admin });
@@ -142,6 +148,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         const path = join(dir, `token-${issued}.kubeconfig`);
         await writeKubeconfig(path, server, pki.caCert, { user: "token", token });
         return path;
+      },
+      async restartApiServer() {
+        await apiserver.stop();
+        processes.splice(processes.indexOf(apiserver), 1);
+        apiserver = await startApiServer();
       },
       async stop() {
         await stopAll();

@@ -61,6 +61,34 @@ describe("Informer against a real API server", () => {
     informer.stop();
   });
 
+  it("survives a restart of the API server: relists and sees what changed while it was down", async () => {
+    const namespace = await cluster.namespace("restart");
+    const api = new KubeApiClient(cluster.kubeConfig);
+    await api.request("POST", `/api/v1/namespaces/${namespace}/configmaps`, {
+      body: { metadata: { name: "before" } },
+    });
+    const errors: unknown[] = [];
+    const informer = new Informer<ConfigMap>(api, {
+      path: `/api/v1/namespaces/${namespace}/configmaps`,
+      onError: (error) => errors.push(error),
+    });
+    informer.start();
+    await informer.waitForSync();
+    await cluster.plane.restartApiServer();
+    await api.request("POST", `/api/v1/namespaces/${namespace}/configmaps`, {
+      body: { metadata: { name: "after" } },
+    });
+    await api.request("DELETE", `/api/v1/namespaces/${namespace}/configmaps/before`);
+    await vi.waitFor(
+      () => {
+        expect(informer.get(`${namespace}/after`)).toBeDefined();
+        expect(informer.get(`${namespace}/before`)).toBeUndefined();
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    informer.stop();
+  });
+
   it("re-announces cached objects on every resync", async () => {
     const namespace = await cluster.namespace("resync");
     const api = new KubeApiClient(cluster.kubeConfig);
