@@ -4,7 +4,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../api/fallback-origin.ts";
-import { RateLimiterRegistry } from "../cloudflare/index.ts";
+import { type CloudflareClient, RateLimiterRegistry } from "../cloudflare/index.ts";
 import { KubeApiClient } from "../kube/api-client.ts";
 import { Controller, type ControllerObserver } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
@@ -72,6 +72,8 @@ export class Operator {
   readonly #origins: Informer<FallbackOrigin>;
   readonly #secrets: Informer<SecretObject>;
   readonly #claims = new HostnameClaims();
+  /** The client each polled zone was listed with, for its rate-limit headroom. */
+  readonly #pollClients = new Map<string, CloudflareClient>();
   readonly #poller: ZonePoller;
   readonly #access: CloudflareAccess;
   readonly #hostnameController: Controller;
@@ -135,7 +137,8 @@ export class Operator {
             this.#hostnameController.queue.add(objectKey(hostname));
           }
         }
-        for (const headroom of limiters.headroom()) {
+        const headroom = this.#pollClients.get(snapshot.zoneId)?.rateLimitHeadroom();
+        if (headroom) {
           this.metrics.setRateLimitRemaining(
             snapshot.zoneId,
             headroom.server?.remaining ?? Math.floor(headroom.tokens),
@@ -275,6 +278,7 @@ export class Operator {
       if (!access.client) continue;
       seen.add(origin.spec.zoneId);
       zones.push({ zoneId: origin.spec.zoneId, client: access.client });
+      this.#pollClients.set(origin.spec.zoneId, access.client);
     }
     return zones;
   }
