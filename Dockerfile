@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript to dist/, then drop dev dependencies so only production ones are copied on.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# `node` (the Node 24 devDependency) has an install script; it is not needed inside a Node 24 image.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+# Runtime stage: only dist/, crds/, production node_modules and package.json.
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY crds ./crds
+# Numeric non-root user (distroless "nonroot"), so runAsNonRoot can verify it. The operator writes no files,
+# so the container runs with readOnlyRootFilesystem: true.
+USER 65532:65532
+# No tini: Node runs as PID 1, and `cfsaas-operator run` handles SIGTERM and SIGINT itself (src/cli/run.ts),
+# stopping cleanly and exiting 0. No HEALTHCHECK: Kubernetes probes the /healthz and /readyz endpoints.
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["run"]

@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runCommand } from "../support/control-plane.ts";
+
+// No Docker engine runs here, so the image's promises are checked on the Dockerfile itself.
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+interface Stage {
+  from: string;
+  name: string;
+  instructions: Instruction[];
+}
+
+function parseDockerfile(text: string): Stage[] {
+  const stages: Stage[] = [];
+  const logical = text
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+  for (const line of logical) {
+    const [keyword = "", ...rest] = line.split(/\s+/);
+    const instruction = { keyword: keyword.toUpperCase(), args: rest.join(" ") };
+    if (instruction.keyword === "FROM") {
+      const [from = "", , name = ""] = rest;
+      stages.push({ from, name, instructions: [] });
+    }
+    stages.at(-1)?.instructions.push(instruction);
+  }
+  return stages;
+}
+
+const stages = parseDockerfile(readFileSync("Dockerfile", "utf8"));
+const [build, runtime] = stages;
+const args = (stage: Stage | undefined, keyword: string) =>
+  (stage?.instructions ?? [])
+    .filter((instruction) => instruction.keyword === keyword)
+    .map(({ args }) => args);
+const dockerignore = readFileSync(".dockerignore", "utf8")
+  .split("\n")
+  .filter((line) => line !== "" && !line.startsWith("#"));
+
+/** Paths the build context sends, for the simple `*` then `!path` allow-list this .dockerignore uses. */
+function inBuildContext(path: string): boolean {
+  const allowed = dockerignore
+    .filter((line) => line.startsWith("!"))
+    .map((line) => line.slice(1).replace(/\/$/, ""));
+  return dockerignore[0] === "*" && allowed.some((entry) => path === entry || path.startsWith(`${entry}/`));
+}
+
+describe("the Dockerfile", () => {
+  it("builds in one Node 24 stage and runs in a second Node 24 stage", () => {
+    expect(stages.map((stage) => stage.name)).toEqual(["build", "runtime"]);
+    for (const stage of stages) expect(stage.from).toMatch(/^node:24[.-]/);
+  });
+
+  it("builds from the lock file and keeps only production dependencies", () => {
+    const runs = args(build, "RUN").join(" && ");
+    expect(runs).toMatch(/npm ci\b/);
+    expect(runs).toMatch(/npm run build\b/);
+    expect(runs).toMatch(/npm prune --omit=dev\b/);
+    expect(runs.indexOf("npm run build")).toBeLessThan(runs.indexOf("npm prune"));
+  });
+
+  it("copies only dist, crds, production node_modules and package.json into the runtime image", () => {
+    const sources = args(runtime, "COPY").map((copy) => copy.replace(/^--from=build\s+/, "").split(/\s+/)[0]);
+    expect(sources.sort()).toEqual(["/app/dist/src", "/app/node_modules", "/app/package.json", "crds"]);
+    expect(args(runtime, "RUN")).toEqual([]);
+  });
+
+  it("runs as a numeric non-root user with NODE_ENV=production, and has no HEALTHCHECK", () => {
+    const [user] = args(runtime, "USER");
+    expect(user).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
+    expect(args(runtime, "ENV")).toContain("NODE_ENV=production");
+    expect(stages.flatMap((stage) => args(stage, "HEALTHCHECK"))).toEqual([]);
+  });
+
+  it("starts the compiled CLI's run command", () => {
+    expect(args(runtime, "ENTRYPOINT")).toEqual(['["node", "dist/src/cli/main.js"]']);
+    expect(args(runtime, "CMD")).toEqual(['["run"]']);
+    expect(readFileSync("src/cli/run.ts", "utf8")).toContain('process.once("SIGTERM"');
+  });
+
+  it("copies files that exist in the build context, and the entrypoint exists after npm run build", async () => {
+    const contextSources = [
+      ...args(build, "COPY"),
+      ...args(runtime, "COPY").filter((copy) => !copy.startsWith("--")),
+    ]
+      .flatMap((copy) => copy.split(/\s+/).slice(0, -1))
+      .map((path) => path.replace(/^\.\//, ""));
+    expect(contextSources.length).toBeGreaterThan(3);
+    for (const path of contextSources) {
+      expect(existsSync(path), path).toBe(true);
+      expect(inBuildContext(path), `${path} is excluded by .dockerignore`).toBe(true);
+    }
+    const buildResult = await runCommand("npm", ["run", "build"]);
+    expect(buildResult.code, buildResult.stderr + buildResult.stdout).toBe(0);
+    expect(existsSync("dist/src/cli/main.js")).toBe(true);
+  }, 120_000);
+});
