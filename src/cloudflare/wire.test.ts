@@ -13,7 +13,10 @@ import {
 
 type Schema = Record<string, unknown>;
 const openapi = JSON.parse(
-  readFileSync(new URL("../../../shared/cloudflare/custom-hostnames.openapi.json", import.meta.url), "utf8"),
+  readFileSync(
+    new URL("../../test/fixtures/cloudflare/custom-hostnames.openapi.json", import.meta.url),
+    "utf8",
+  ),
 ) as { components: { schemas: Record<string, Schema> }; paths: Record<string, Record<string, Schema>> };
 
 function resolve(schema: Schema): Schema {

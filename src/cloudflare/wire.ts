@@ -1,6 +1,6 @@
 /**
  * Cloudflare's wire objects for the custom-hostname endpoints, derived from the official OpenAPI extract
- * (`shared/cloudflare/custom-hostnames.openapi.json`, Aug 2024) plus the newer fields listed in SOURCE.md and
+ * (`test/fixtures/cloudflare/custom-hostnames.openapi.json`, Aug 2024) plus the newer fields listed in SOURCE.md and
  * API-NOTES.md. Responses are parsed tolerantly: every status-like field stays a string (Cloudflare adds enum
  * values without notice), absent and `null` both read as `undefined`, unknown keys are dropped. Request bodies,
  * which we control, are strict.

@@ -1,6 +1,6 @@
 /**
  * Every place where the simulator follows today's Cloudflare API instead of the older official OpenAPI
- * extract (`../shared/cloudflare/custom-hostnames.openapi.json`, Aug 2024; see its SOURCE.md). Each is a
+ * extract (`test/fixtures/cloudflare/custom-hostnames.openapi.json`, Aug 2024; see its SOURCE.md). Each is a
  * JSON Patch (RFC 6902) on that document; the contract tests apply these and nothing else, so this list
  * is the complete record of where the simulator and the document disagree.
  */

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import {
@@ -13,18 +13,13 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 type Json = unknown;
 
-/** `../shared/cloudflare/…` beside the repository root, wherever the repository is checked out. */
-export function locateOpenApiDocument(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("repository root (package.json) not found above the contract tests");
-    dir = parent;
-  }
-  const file = resolve(dir, "../shared/cloudflare/custom-hostnames.openapi.json");
-  if (!existsSync(file)) throw new Error(`official OpenAPI document not found at ${file}`);
-  return file;
-}
+/**
+ * Cloudflare's official OpenAPI extract, vendored unchanged (provenance and licence in SOURCE.md beside it) so
+ * the contract tests run from any clone.
+ */
+export const OPENAPI_DOCUMENT = fileURLToPath(
+  new URL("../fixtures/cloudflare/custom-hostnames.openapi.json", import.meta.url),
+);
 
 function pointerTokens(pointer: string): string[] {
   return pointer
@@ -99,7 +94,7 @@ export class ContractValidator {
 
   /** The official document with `deviations` applied: all of them unless told otherwise. */
   constructor(deviations: readonly ContractDeviation[] = CONTRACT_DEVIATIONS) {
-    const document = JSON.parse(readFileSync(locateOpenApiDocument(), "utf8")) as Record<string, Json>;
+    const document = JSON.parse(readFileSync(OPENAPI_DOCUMENT, "utf8")) as Record<string, Json>;
     for (const deviation of deviations) for (const op of deviation.patch) applyPatchOperation(document, op);
     this.#document = toJsonSchema(document) as Record<string, Json>;
     this.#ajv = new Ajv({ strict: false, allErrors: true });
