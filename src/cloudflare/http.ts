@@ -13,6 +13,7 @@ import {
   defaultRateLimitPauseSeconds,
   parseRatelimitHeader,
 } from "./rate-limiter.ts";
+import { noteRequestId } from "./request-ids.ts";
 import { expandRoute, type Route } from "./routes.ts";
 import { anyEnvelope } from "./wire.ts";
 
@@ -192,6 +193,7 @@ export class CloudflareHttp {
       });
       status = response.statusCode;
       requestId = headerValue(response.headers, "cf-ray");
+      if (requestId !== undefined) noteRequestId(requestId);
       const text = await response.body.text();
       const serverLimit = parseRatelimitHeader(headerValue(response.headers, "ratelimit"));
       if (serverLimit !== undefined) this.#options.limiter.observeServerLimit(serverLimit);

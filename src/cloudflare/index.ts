@@ -18,6 +18,7 @@ export {
   RateLimiterRegistry,
   type RateLimitPolicy,
 } from "./rate-limiter.ts";
+export { collectRequestIds } from "./request-ids.ts";
 export { routes } from "./routes.ts";
 export type {
   CreateCustomHostnameBody,

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Condition } from "../api/conditions.ts";
+import { collectRequestIds } from "../cloudflare/request-ids.ts";
 import type { KubeApiClient } from "../kube/api-client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -57,6 +58,8 @@ export async function runSteps<
   const record = (event: PlannedEvent) =>
     void events.record(object, event.type, event.reason, event.action, event.note);
   const steps: string[] = [];
+  /** The cf-ray ids of this reconcile's Cloudflare requests, quoted in its log line for Cloudflare support. */
+  const cfRays: string[] = [];
 
   for (let step = 0; step < maxStepsPerReconcile; step++) {
     const decision = options.decide(object, observation);
@@ -68,6 +71,7 @@ export async function runSteps<
       log.info(
         {
           steps,
+          ...(cfRays.length > 0 ? { cfRays } : {}),
           statusWritten,
           ...options.settled(object, decision),
           ready: ready?.status,
@@ -93,13 +97,15 @@ export async function runSteps<
       );
       if (action.kind === "removeFinalizer") {
         for (const event of decision.events) record(event);
-        log.info({ steps }, "released");
+        log.info({ steps, ...(cfRays.length > 0 ? { cfRays } : {}) }, "released");
         return undefined;
       }
       if (updated) object = { ...object, ...(updated as O) };
       continue;
     }
-    const outcome = await options.perform(action as Exclude<A, FinalizerAction>, object);
+    const outcome = await collectRequestIds(cfRays, () =>
+      options.perform(action as Exclude<A, FinalizerAction>, object),
+    );
     observation = outcome.observation;
     const failure = (observation as { kind?: string; failure?: CloudflareFailure }).failure;
     if (failure) {

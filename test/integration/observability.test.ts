@@ -74,6 +74,15 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
       expect(metricValue(text, "cfsaas_custom_hostnames", { hostname_status: "pending" })).toBe(1);
       expect(metricValue(text, "cfsaas_custom_hostname_ready", { namespace, name: "shop" })).toBe(0);
     }, waitLong);
+    // The reconcile that created it logs one line quoting the cf-ray ids of its Cloudflare requests.
+    const creation = operator.logs.find(
+      (line) =>
+        line.msg === "reconciled" &&
+        line.key === `${namespace}/shop` &&
+        Array.isArray(line.steps) &&
+        line.steps.includes("create"),
+    );
+    expect(creation?.cfRays).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{16}-SIM$/)]));
 
     await world.setDns([
       { type: "CNAME", name: "shop.metrics-customer.com", value: "customers.saasprovider.com" },
