@@ -338,6 +338,41 @@ describe("listing custom hostnames", () => {
     expect(names).toEqual(["a", "b", "c"]);
   });
 
+  it("lists a hostname once when an insert mid-walk shifts it onto the next page too", async () => {
+    const { client, pool } = setup();
+    pool
+      .intercept({ path: (path) => path.includes("page=1&"), method: "GET" })
+      .reply(200, page(["a", "b"], { page: 1, per_page: 2, total_pages: 2 }));
+    pool
+      .intercept({ path: (path) => path.includes("page=2&"), method: "GET" })
+      .reply(
+        200,
+        ok([hostname("b", "id-b-1"), hostname("c", "id-c-1")], { result_info: { total_pages: 2 } }),
+      );
+    const names: string[] = [];
+    for await (const item of client.listCustomHostnames(zoneId, {}, { perPage: 2 }))
+      names.push(item.hostname);
+    expect(names).toEqual(["a", "b", "c"]);
+  });
+
+  it("fails instead of looping when the server ignores page and sends no totals", async () => {
+    const { client, pool } = setup();
+    pool
+      .intercept({ path: (path) => path.startsWith(listPath), method: "GET" })
+      .reply(200, page(["a", "b"], { per_page: 2 }))
+      .times(3);
+    const names: string[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const item of client.listCustomHostnames(zoneId, {}, { perPage: 2 }))
+          names.push(item.hostname);
+      })(),
+    );
+    expect(names).toEqual(["a", "b"]);
+    expect(error.kind).toBe("invalidResponse");
+    expect(error.message).toMatch(/page 2 repeats only hostnames already listed/);
+  });
+
   it("finds a hostname by exact name, ignoring near matches the server returns", async () => {
     const { client, pool } = setup();
     pool

@@ -7,6 +7,7 @@ import type { Dispatcher } from "undici";
 import { type BackoffPolicy, defaultBackoffPolicy } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { CloudflareCredentials, type CredentialsSpec } from "./credentials.ts";
+import { CloudflareApiError } from "./errors.ts";
 import { type AttemptObserver, CloudflareHttp, PoolRegistry } from "./http.ts";
 import { nextPage } from "./pagination.ts";
 import { type Headroom, RateLimiterRegistry } from "./rate-limiter.ts";
@@ -124,6 +125,8 @@ export class CloudflareClient {
     options: ListOptions = {},
   ): AsyncIterable<CustomHostname> {
     const perPage = options.perPage ?? this.#perPage;
+    // A server that ignores `page` and sends no totals would otherwise hand back page 1 forever.
+    const listed = new Set<string>();
     let page: number | undefined = 1;
     while (page !== undefined) {
       const envelope = await this.#http.send({
@@ -133,7 +136,18 @@ export class CloudflareClient {
         query: { hostname: filter.hostname, page, per_page: perPage },
         schema: customHostnamePageEnvelope,
       });
-      yield* envelope.result;
+      const fresh = envelope.result.filter((item) => !listed.has(item.id));
+      if (envelope.result.length > 0 && fresh.length === 0) {
+        throw new CloudflareApiError({
+          kind: "invalidResponse",
+          status: 200,
+          method: routes.listCustomHostnames.method,
+          endpoint: routes.listCustomHostnames.template,
+          messages: [`page ${page} repeats only hostnames already listed; the server is not paging`],
+        });
+      }
+      for (const item of fresh) listed.add(item.id);
+      yield* fresh;
       page = nextPage(page, envelope.result.length, perPage, envelope.result_info);
     }
   }
