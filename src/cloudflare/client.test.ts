@@ -1,8 +1,8 @@
 import { inspect } from "node:util";
 import { MockAgent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../test/support/manual-clock.ts";
 import { CloudflareClient, type CloudflareClientOptions } from "./client.ts";
-import { ManualClock } from "./clock.ts";
 import type { CredentialsSpec } from "./credentials.ts";
 import { CloudflareApiError } from "./errors.ts";
 import type { AttemptObservation } from "./http.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "./clock.ts";
+import { ManualClock } from "../../test/support/manual-clock.ts";
 import { parseRatelimitHeader, RateLimiterRegistry } from "./rate-limiter.ts";
 
 /** 10 requests per 10 s = one per second, with a burst of 3. */
