@@ -15,6 +15,13 @@ import { TimestampSchema } from "./timestamp.ts";
 
 export const CUSTOM_HOSTNAME_KIND = "CustomHostname";
 export const CUSTOM_HOSTNAME_PLURAL = "customhostnames";
+/**
+ * Set (or change) to ask Cloudflare to re-validate the hostname, as the dashboard's "Refresh" does: the way out
+ * of `moved` and `*_timed_out` without leaving GitOps. Each distinct value is acted on once.
+ */
+export const REFRESH_ANNOTATION = "cfsaas.dev/refresh";
+/** Longer annotation values are compared (and recorded in status) by this prefix. */
+export const REFRESH_VALUE_MAX_LENGTH = 253;
 
 export const SSL_METHODS = ["http", "txt", "email"] as const;
 export const SSL_TYPES = ["dv"] as const;
@@ -139,6 +146,7 @@ export const CustomHostnameStatusSchema = z.object({
   validationErrors: StatusMessagesSchema.optional(),
   certificate: CertificateSchema.optional(),
   adopted: z.boolean().optional(),
+  observedRefresh: z.string().max(REFRESH_VALUE_MAX_LENGTH).optional(),
   lastSyncTime: TimestampSchema.optional(),
   nextCheckTime: TimestampSchema.optional(),
 });

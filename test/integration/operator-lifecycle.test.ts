@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
@@ -348,6 +349,54 @@ describe("the operator, run as a process against a real API server and the Cloud
     const before = await creates();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await creates()).toBeLessThanOrEqual(before + 1);
+  });
+
+  it("asks Cloudflare to re-validate a moved hostname when the refresh annotation changes", async () => {
+    const namespace = await cluster.namespace("refresh");
+    const host = "refresh.customer-app.com";
+    await applyManifest(cluster, hostnameManifest(namespace, "late", host));
+    await vi.waitFor(
+      async () => expect((await getHostname(namespace, "late"))?.status?.hostnameId).toBeTruthy(),
+      waitLong,
+    );
+
+    // The customer never set DNS within Cloudflare's week of checks: the hostname is moved, and stays so.
+    const advanced = await fetch(`${world.simulator.adminUrl}/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ advanceSeconds: 7.5 * 86_400 }),
+    });
+    expect(advanced.ok).toBe(true);
+    let moved: CustomHostname | undefined;
+    await vi.waitFor(async () => {
+      moved = await getHostname(namespace, "late");
+      expect(moved?.status?.hostnameStatus).toBe("moved");
+      expect(condition(moved, "Ready")?.reason).toBe("Moved");
+    }, waitLong);
+    const target = moved!.status!.requiredCNAME!.target;
+    await world.setDns([{ type: "CNAME", name: host, value: target }]);
+    await sleep(5_000); // two zone polls and more: DNS alone does not bring a moved hostname back
+    expect((await getHostname(namespace, "late"))?.status?.hostnameStatus).toBe("moved");
+
+    const annotated = await cluster.kubectl([
+      "annotate",
+      "customhostname",
+      "late",
+      "-n",
+      namespace,
+      "cfsaas.dev/refresh=after-dns-fix",
+    ]);
+    expect(annotated.code, annotated.stderr).toBe(0);
+    await vi.waitFor(async () => {
+      const refreshed = await getHostname(namespace, "late");
+      expect(refreshed?.status?.observedRefresh).toBe("after-dns-fix");
+      expect(condition(refreshed, "Ready")?.status).toBe("True");
+    }, waitLong);
+    const events = await cluster.kubectl(["get", "events.events.k8s.io", "-n", namespace, "-o", "json"]);
+    const refreshEvents = (JSON.parse(events.stdout) as { items: Array<{ reason: string }> }).items.filter(
+      (event) => event.reason === "Refreshed",
+    );
+    expect(refreshEvents).toHaveLength(1);
   });
 
   it("never writes the API token to its logs, events, status or metrics", async () => {

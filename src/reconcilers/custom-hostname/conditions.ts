@@ -53,7 +53,7 @@ export function ownershipVerdict(state: CloudflareState): Verdict {
       return {
         ok: false,
         reason: "Moved",
-        message: `the hostname no longer points to this zone, so Cloudflare stopped validating it; point ${state.hostname} back to ${state.cnameTarget}, then refresh it in Cloudflare (dashboard "Refresh", or an edit with the same ssl).${errors}`,
+        message: `the hostname no longer points to this zone, so Cloudflare stopped validating it; point ${state.hostname} back to ${state.cnameTarget}, then ask Cloudflare to check again: set the annotation cfsaas.dev/refresh to a new value.${errors}`,
       };
     case "deleted":
     case "pending_deletion":
@@ -109,7 +109,7 @@ export function certificateVerdict(state: CloudflareState): Verdict {
     return {
       ok: false,
       reason: "CertificateTimedOut",
-      message: `Cloudflare gave up on the certificate (${status}); fix DNS, then refresh it in Cloudflare (dashboard "Refresh", or an edit with the same ssl).${errors}`,
+      message: `Cloudflare gave up on the certificate (${status}); fix DNS, then ask Cloudflare to check again: set the annotation cfsaas.dev/refresh to a new value.${errors}`,
     };
   }
   return { ok: false, reason: "CertificateNotActive", message: `the certificate is ${status}.${errors}` };

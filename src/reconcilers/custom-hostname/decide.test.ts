@@ -381,6 +381,69 @@ describe("decideCustomHostname: drift and spec changes", () => {
   });
 });
 
+describe("decideCustomHostname: the refresh annotation", () => {
+  const annotated = (value: string, status: CustomHostname["status"] = owned) => {
+    const object = customHostname({ status });
+    object.metadata.annotations = { "cfsaas.dev/refresh": value };
+    return object;
+  };
+  const moved = () => pendingHostname({ status: "moved" });
+
+  it("re-sends the spec, ssl type and method included, to make Cloudflare re-validate a moved hostname", () => {
+    const decision = decide({
+      object: annotated("2026-11-28T12:00"),
+      observation: found(moved(), "snapshot"),
+    });
+    expect(decision.action).toMatchObject({
+      kind: "update",
+      id: ID,
+      drift: [],
+      body: { ssl: { method: "http", type: "dv", wildcard: false } },
+      event: { type: "Normal", reason: "Refreshed" },
+    });
+  });
+
+  it("records the value it answered, so the same value is not acted on twice", () => {
+    const object = annotated("2026-11-28T12:00");
+    const after = decide({ object, observation: found(pendingHostname(), "update") });
+    expect(after.action).toBeUndefined();
+    expect(after.status.observedRefresh).toBe("2026-11-28T12:00");
+    const later = decide({
+      object: annotated("2026-11-28T12:00", after.status),
+      observation: found(moved()),
+    });
+    expect(later.action).toBeUndefined();
+    expect(later.status.observedRefresh).toBe("2026-11-28T12:00");
+  });
+
+  it("acts again on a new value", () => {
+    const object = annotated("second", { ...owned, observedRefresh: "first" });
+    expect(decide({ object, observation: found(moved()) }).action).toMatchObject({ kind: "update" });
+  });
+
+  it("counts the create of a new hostname as the refresh", () => {
+    const object = annotated("at-creation", {});
+    const decision = decide({ object, observation: found(pendingHostname(), "create") });
+    expect(decision.action).toBeUndefined();
+    expect(decision.status.observedRefresh).toBe("at-creation");
+  });
+
+  it("compares and records only the first 253 characters of a long value", () => {
+    const long = "x".repeat(300);
+    const after = decide({ object: annotated(long), observation: found(pendingHostname(), "update") });
+    expect(after.status.observedRefresh).toBe("x".repeat(253));
+    expect(
+      decide({ object: annotated(long, after.status), observation: found(moved()) }).action,
+    ).toBeUndefined();
+  });
+
+  it("does nothing without the annotation", () => {
+    expect(
+      decide({ object: customHostname({ status: owned }), observation: found(moved()) }).action,
+    ).toBeUndefined();
+  });
+});
+
 describe("decideCustomHostname: status", () => {
   it("lists every record the customer must create while the hostname is pending", () => {
     const decision = decide({ observation: found(pendingHostname(), "create") });

@@ -7,7 +7,12 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { ConditionType } from "../../api/conditions.ts";
-import type { CustomHostname, CustomHostnameStatus } from "../../api/custom-hostname.ts";
+import {
+  type CustomHostname,
+  type CustomHostnameStatus,
+  REFRESH_ANNOTATION,
+  REFRESH_VALUE_MAX_LENGTH,
+} from "../../api/custom-hostname.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
 import type { CloudflareFailure, ConflictingClaim, PlannedEvent } from "../model.ts";
@@ -135,6 +140,18 @@ function decideFound(
     return step(input, { kind: "update", id: hostname.id, body: desiredEdit(object.spec), drift, event });
   }
 
+  // Any create or edit restarts Cloudflare's validation, so it also answers a refresh request.
+  const refresh = refreshRequested(object);
+  const wrote = source === "create" || source === "update";
+  if (refresh !== undefined && !wrote) {
+    const event = normalEvent(
+      "Refreshed",
+      "Refresh",
+      `asked Cloudflare to re-validate ${object.spec.hostname} (${REFRESH_ANNOTATION}: ${refresh})`,
+    );
+    return step(input, { kind: "update", id: hostname.id, body: desiredEdit(object.spec), drift: [], event });
+  }
+
   const adopted = claiming
     ? source !== "create" && !createdForThisObject(hostname, object)
     : (object.status?.adopted ?? false);
@@ -153,6 +170,7 @@ function decideFound(
   return settle(input, {
     cloudflare: cloudflareFields(hostname),
     adopted,
+    ...(refresh !== undefined && { observedRefresh: refresh }),
     conditions: [...conditionsOf(input, hostname), SYNCED],
     events,
     requeueAfterMs: (conditions) => requeueFor(input, hostname, source, conditions),
@@ -166,6 +184,12 @@ function decideFound(
  * status write was lost (a crash): not an adoption of someone else's hostname. Without `created_at` it cannot be
  * told, so it counts as adopted: the hostname was found, not made.
  */
+/** The refresh annotation's value when it asks for a refresh not yet made, else undefined. */
+function refreshRequested(object: CustomHostname): string | undefined {
+  const value = object.metadata.annotations?.[REFRESH_ANNOTATION]?.slice(0, REFRESH_VALUE_MAX_LENGTH);
+  return value === undefined || value === object.status?.observedRefresh ? undefined : value;
+}
+
 function createdForThisObject(hostname: CloudflareHostname, object: CustomHostname): boolean {
   const createdAt = hostname.created_at === undefined ? Number.NaN : Date.parse(hostname.created_at);
   // creationTimestamp has whole seconds (truncated), so a create in the same second still compares as later.
@@ -316,6 +340,8 @@ interface Settlement {
   /** Replaces every Cloudflare-mirrored field; without it they keep their last known values. */
   cloudflare?: CloudflareStatusFields;
   adopted?: boolean;
+  /** A refresh request answered by this reconcile's create or edit. */
+  observedRefresh?: string;
   conditions: ConditionUpdate[];
   events: PlannedEvent[];
   /** A number, or computed from the new conditions (the validation schedule reads Ready's transition time). */
@@ -367,6 +393,7 @@ function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostn
     ...(fallbackOrigin && { requiredCNAME: requiredCname(object.spec, fallbackOrigin) }),
     ...settlement.cloudflare,
     ...(settlement.adopted !== undefined && { adopted: settlement.adopted }),
+    ...(settlement.observedRefresh !== undefined && { observedRefresh: settlement.observedRefresh }),
     conditions,
     observedGeneration: generation,
     nextCheckTime: kubeTime(new Date(now.getTime() + requeueAfterMs)),

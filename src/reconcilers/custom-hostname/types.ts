@@ -57,7 +57,10 @@ export type CustomHostnameAction =
   /** Read Cloudflare: GET status.hostnameId if set (404 → then by name), else list by exact name. */
   | { kind: "observe" }
   | { kind: "create"; body: CreateCustomHostnameBody; event: PlannedEvent }
-  /** `drift` names the fields that differ; the body always carries the whole desired ssl (type + method). */
+  /**
+   * `drift` names the fields that differ (none for a refresh request); the body always carries the whole desired
+   * ssl (type + method), which is also what makes Cloudflare re-validate.
+   */
   | { kind: "update"; id: string; body: EditCustomHostnameBody; drift: string[]; event: PlannedEvent }
   /** A 404 from Cloudflare counts as done. */
   | { kind: "delete"; id: string; event: PlannedEvent };
