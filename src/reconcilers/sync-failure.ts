@@ -56,6 +56,20 @@ const reasonOfKind: Record<CloudflareFailure["kind"], string> = {
   other: "CloudflareError",
 };
 
+/**
+ * Reasons for a Cloudflare answer that stays the same until the spec, the plan or the account changes: asking
+ * again on every event would only repeat it. (Credential problems are not here: a Secret change ends them.)
+ */
+export const REFUSAL_REASONS: ReadonlySet<string> = new Set([
+  "InvalidHostname",
+  "EntitlementMissing",
+  "QuotaExceeded",
+  "InvalidSslSettings",
+  "HostnameImmutable",
+  "DuplicateHostname",
+  "CloudflareError",
+]);
+
 const adviceOfReason: Record<string, string> = {
   CloudflareUnavailable: "retrying with backoff",
   InvalidHostname: "fix spec.hostname or spec.customOriginServer",

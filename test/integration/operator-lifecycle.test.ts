@@ -347,8 +347,27 @@ describe("the operator, run as a process against a real API server and the Cloud
     const creates = async () =>
       (await world.stats()).byEndpoint["POST /zones/:zone_id/custom_hostnames"] ?? 0;
     const before = await creates();
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await sleep(3_000);
     expect(await creates()).toBeLessThanOrEqual(before + 1);
+
+    // The same refusal for a hostname that exists: the zone poller (every 2 s) must not re-send the edit each time.
+    const plain = { hostname: "silver.plan-customer.com", fallbackOriginRef: { name: "basic-zone" } };
+    const silver = { ...hostnameManifest(namespace, "silver", plain.hostname), spec: plain };
+    await applyManifest(cluster, silver);
+    await vi.waitFor(
+      async () => expect((await getHostname(namespace, "silver"))?.status?.hostnameId).toBeTruthy(),
+      waitLong,
+    );
+    await applyManifest(cluster, { ...silver, spec: { ...plain, customMetadata: { tier: "silver" } } });
+    await vi.waitFor(async () => {
+      const refused = await getHostname(namespace, "silver");
+      expect(condition(refused, "Synced")).toMatchObject({ status: "False", reason: "EntitlementMissing" });
+    }, waitLong);
+    const edits = async () =>
+      (await world.stats()).byEndpoint["PATCH /zones/:zone_id/custom_hostnames/:custom_hostname_id"] ?? 0;
+    const editsBefore = await edits();
+    await sleep(6_000);
+    expect(await edits()).toBeLessThanOrEqual(editsBefore + 1);
   });
 
   it("asks Cloudflare to re-validate a moved hostname when the refresh annotation changes", async () => {

@@ -910,6 +910,54 @@ describe("decideCustomHostname: a refusal only the user can fix is not repeated 
     expect(again.action).toEqual({ kind: "observe" });
   });
 
+  it("does not repeat a refused edit of an existing hostname on every zone poll, but shows what Cloudflare holds", () => {
+    const spec = { customMetadata: { tier: "gold" } };
+    const object = (status: CustomHostname["status"]) => customHostname({ spec, status, generation: 2 });
+    const first = decide({ object: object({ ...owned }), observation: found(pendingHostname(), "snapshot") });
+    expect(first.action).toMatchObject({ kind: "update", drift: ["customMetadata"] });
+    const status = decide({
+      object: object({ ...owned }),
+      observation: { kind: "failed", failure: refusal },
+    }).status;
+    expect(condition({ status, events: [] }, "Synced")).toMatchObject({ reason: "EntitlementMissing" });
+
+    const soon = new Date(now.getTime() + 60_000);
+    const polled = decide({
+      object: object(status),
+      observation: found(activeHostname(), "snapshot"),
+      now: soon,
+    });
+    expect(polled.action).toBeUndefined();
+    expect(polled.status.hostnameStatus).toBe("active");
+    expect(condition(polled, "Ready")?.status).toBe("True");
+    expect(condition(polled, "Synced")).toMatchObject({ status: "False", reason: "EntitlementMissing" });
+    expect(polled.events).toEqual([]);
+
+    const due = new Date(Date.parse(polled.status.nextCheckTime!) + 1_000);
+    const retried = decide({
+      object: object(polled.status),
+      observation: found(activeHostname(), "snapshot"),
+      now: due,
+    });
+    expect(retried.action).toMatchObject({ kind: "update" });
+  });
+
+  it("creates at once when a credentials problem that blocked it is fixed", () => {
+    const blocked = decide({
+      credentials: {
+        kind: "problem",
+        reason: "SecretNotFound",
+        message: "Secret cfsaas-system/cloudflare-api not found",
+      },
+    }).status;
+    expect(condition({ status: blocked, events: [] }, "Synced")).toMatchObject({ reason: "SecretNotFound" });
+    const fixed = decide({
+      object: customHostname({ status: blocked }),
+      now: new Date(now.getTime() + 5_000),
+    });
+    expect(fixed.action).toEqual({ kind: "observe" });
+  });
+
   it("keeps retrying a Cloudflare outage on its own backoff", () => {
     const outage: CloudflareFailure = { kind: "server", message: "HTTP 500", codes: [], retryable: true };
     const status = decide({ observation: { kind: "failed", failure: outage } }).status;

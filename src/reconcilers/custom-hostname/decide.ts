@@ -17,7 +17,7 @@ import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire
 import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
 import type { CloudflareFailure, ConflictingClaim, PlannedEvent } from "../model.ts";
 import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
-import { reportFailure } from "../sync-failure.ts";
+import { REFUSAL_REASONS, reportFailure } from "../sync-failure.ts";
 import { MIN_CHECK_DELAY_MS, nextValidationCheckMs } from "../validation-schedule.ts";
 import { cloudflareConditions } from "./conditions.ts";
 import { desiredCreate, desiredEdit, driftedFields } from "./desired-state.ts";
@@ -123,6 +123,16 @@ function decideFound(
   // A create or update reply is what we just asked for; comparing it again could loop on a field Cloudflare
   // applies asynchronously. The next reconcile compares a fresh read.
   const drift = source === "create" || source === "update" ? [] : driftedFields(object.spec, hostname);
+  if (drift.length > 0 && !claiming && refusalStands(input)) {
+    // The last edit of this spec was refused; the snapshot still refreshes what Cloudflare shows meanwhile.
+    return settle(input, {
+      cloudflare: cloudflareFields(hostname),
+      conditions: conditionsOf(input, hostname),
+      events: [],
+      requeueAfterMs: (conditions) => requeueFor(input, hostname, source, conditions),
+      retry: false,
+    });
+  }
   if (drift.length > 0) {
     const fields = drift.join(", ");
     const event =
@@ -298,12 +308,17 @@ function create(object: CustomHostname): CustomHostnameAction {
  * repeat the refusal. A spec change (new generation) or the scheduled time ends the wait.
  */
 function refusedUntilLater(input: CustomHostnameInput): boolean {
+  return refusalStands(input) && !input.object.status?.hostnameId;
+}
+
+/** Cloudflare refused this generation of the spec (REFUSAL_REASONS), and the scheduled check is not due yet. */
+function refusalStands(input: CustomHostnameInput): boolean {
   const { object, now } = input;
   const synced = findCondition(object.status?.conditions, ConditionType.Synced);
-  if (synced?.status !== "False" || synced.reason === "CloudflareUnavailable") return false;
+  if (synced?.status !== "False" || !REFUSAL_REASONS.has(synced.reason)) return false;
   if (synced.observedGeneration !== object.metadata.generation) return false;
   const due = object.status?.nextCheckTime ? Date.parse(object.status.nextCheckTime) : 0;
-  return due > now.getTime() && !object.status?.hostnameId;
+  return due > now.getTime();
 }
 
 /** Nothing to do before the scheduled check: the status stays as it is. */
