@@ -101,6 +101,25 @@ describe("OperatorMetrics", () => {
     expect(value(quiet, 'cfsaas_custom_hostnames{hostname_status="active",ssl_status="active"}')).toBe(1);
   });
 
+  it("exports since when a hostname has not been Ready, and drops that series once it is Ready", async () => {
+    const metrics = new OperatorMetrics({ perObjectSeries: true });
+    const state = { namespace: "t", name: "app", hostname: "app.customer.com" };
+    const series =
+      'cfsaas_custom_hostname_not_ready_since_timestamp_seconds{namespace="t",name="app",hostname="app.customer.com"}';
+    const since = new Date("2026-11-27T08:00:00Z");
+    metrics.setCustomHostnameState({ ...state, ready: false, notReadySince: since });
+    expect(value(await metrics.metrics(), series)).toBe(since.getTime() / 1000);
+    metrics.setCustomHostnameState({ ...state, ready: true });
+    expect(await metrics.metrics()).not.toContain(
+      "cfsaas_custom_hostname_not_ready_since_timestamp_seconds{",
+    );
+    metrics.setCustomHostnameState({ ...state, ready: false, notReadySince: since });
+    metrics.forgetCustomHostname("t", "app");
+    expect(await metrics.metrics()).not.toContain(
+      "cfsaas_custom_hostname_not_ready_since_timestamp_seconds{",
+    );
+  });
+
   it("moves a hostname's per-object series when it is renamed, and removes them when it is forgotten", async () => {
     const metrics = new OperatorMetrics({ perObjectSeries: true });
     const expiresAt = new Date("2027-01-01T00:00:00Z");

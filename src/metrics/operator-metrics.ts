@@ -9,6 +9,7 @@ export interface CustomHostnameMetricState {
   hostnameStatus?: string | undefined;
   sslStatus?: string | undefined;
   ready: boolean;
+  notReadySince?: Date | undefined;
   certificateExpiresAt?: Date | undefined;
 }
 
@@ -29,6 +30,7 @@ export class OperatorMetrics {
   readonly #requestDuration: Histogram<"method" | "endpoint">;
   readonly #rateLimitRemaining: Gauge<"zone">;
   readonly #hostnameReady: Gauge<"namespace" | "name" | "hostname">;
+  readonly #hostnameNotReadySince: Gauge<"namespace" | "name" | "hostname">;
   readonly #certificateExpiry: Gauge<"namespace" | "name" | "hostname">;
   readonly #originReady: Gauge<"name" | "zone">;
 
@@ -106,6 +108,12 @@ export class OperatorMetrics {
       labelNames: ["namespace", "name", "hostname"],
       registers,
     });
+    this.#hostnameNotReadySince = new Gauge({
+      name: "cfsaas_custom_hostname_not_ready_since_timestamp_seconds",
+      help: "Since when the CustomHostname has not been Ready (Unix seconds, from the Ready condition); absent once Ready.",
+      labelNames: ["namespace", "name", "hostname"],
+      registers,
+    });
     this.#certificateExpiry = new Gauge({
       name: "cfsaas_certificate_expiration_timestamp_seconds",
       help: "When the CustomHostname's certificate expires (Unix seconds).",
@@ -164,6 +172,8 @@ export class OperatorMetrics {
     if (previous && previous.hostname !== state.hostname) this.#removeObjectSeries(previous);
     const labels = { namespace: state.namespace, name: state.name, hostname: state.hostname };
     this.#hostnameReady.set(labels, state.ready ? 1 : 0);
+    if (state.notReadySince) this.#hostnameNotReadySince.set(labels, state.notReadySince.getTime() / 1000);
+    else this.#hostnameNotReadySince.remove(labels);
     if (state.certificateExpiresAt)
       this.#certificateExpiry.set(labels, state.certificateExpiresAt.getTime() / 1000);
     else this.#certificateExpiry.remove(labels);
@@ -194,6 +204,7 @@ export class OperatorMetrics {
   #removeObjectSeries(state: CustomHostnameMetricState): void {
     const labels = { namespace: state.namespace, name: state.name, hostname: state.hostname };
     this.#hostnameReady.remove(labels);
+    this.#hostnameNotReadySince.remove(labels);
     this.#certificateExpiry.remove(labels);
   }
 }

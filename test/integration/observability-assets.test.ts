@@ -122,7 +122,11 @@ describe("the Prometheus alerting rules shipped with the chart", () => {
       "CfsaasWorkQueueBacklog",
     ]);
     const notReady = alerts.find((rule) => rule.alert === "CfsaasCustomHostnameNotReady");
-    expect(notReady).toMatchObject({ expr: "cfsaas_custom_hostname_ready == 0", for: "24h" });
+    // Measured from the Ready condition's transition, not by `for: 24h`, which restarts with the operator.
+    expect(notReady).toMatchObject({
+      expr: "time() - cfsaas_custom_hostname_not_ready_since_timestamp_seconds > 24 * 3600",
+      for: "10m",
+    });
   });
 
   it.each(alerts.map((rule) => [rule.alert, rule] as const))(

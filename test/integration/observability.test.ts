@@ -74,6 +74,18 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
       expect(metricValue(text, "cfsaas_custom_hostnames", { hostname_status: "pending" })).toBe(1);
       expect(metricValue(text, "cfsaas_custom_hostname_ready", { namespace, name: "shop" })).toBe(0);
     }, waitLong);
+    const pending = await getObject<CustomHostname>(cluster, ["customhostname", "shop", "-n", namespace]);
+    const notReadySince = pending?.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime;
+    expect(
+      metricValue(
+        await scrape(operator.metricsUrl),
+        "cfsaas_custom_hostname_not_ready_since_timestamp_seconds",
+        {
+          namespace,
+          name: "shop",
+        },
+      ),
+    ).toBe(Date.parse(notReadySince ?? "") / 1000);
     // The reconcile that created it logs one line quoting the cf-ray ids of its Cloudflare requests.
     const creation = operator.logs.find(
       (line) =>
@@ -99,6 +111,12 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
     expect(
       metricValue(text, "cfsaas_certificate_expiration_timestamp_seconds", { namespace, name: "shop" }),
     ).toBe(Date.parse(expiresAt) / 1000);
+    expect(
+      metricValue(text, "cfsaas_custom_hostname_not_ready_since_timestamp_seconds", {
+        namespace,
+        name: "shop",
+      }),
+    ).toBeUndefined();
     expect(
       metricValue(text, "cfsaas_custom_hostnames", { hostname_status: "active", ssl_status: "active" }),
     ).toBe(1);

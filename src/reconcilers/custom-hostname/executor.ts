@@ -31,6 +31,8 @@ export interface CustomHostnameState {
   hostnameStatus?: string;
   sslStatus?: string;
   ready: boolean;
+  /** While not Ready: since when (the Ready condition's last transition), so alerts survive operator restarts. */
+  notReadySince?: Date;
   certificateExpiresAt?: Date;
 }
 
@@ -110,13 +112,15 @@ export class CustomHostnameExecutor {
       },
       settled: (current, decision) => {
         const status = decision.status;
+        const ready = status.conditions?.find((condition) => condition.type === "Ready");
         this.#options.onState?.({
           namespace: current.metadata.namespace,
           name: current.metadata.name,
           hostname: current.spec.hostname,
           hostnameStatus: status.hostnameStatus,
           sslStatus: status.sslStatus,
-          ready: status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+          ready: ready?.status === "True",
+          notReadySince: ready && ready.status !== "True" ? new Date(ready.lastTransitionTime) : undefined,
           certificateExpiresAt: status.certificate?.expiresAt
             ? new Date(status.certificate.expiresAt)
             : undefined,
