@@ -8,6 +8,7 @@ import { type FallbackOrigin, FallbackOriginSchema } from "../../api/fallback-or
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { findCondition, kubeTime } from "../../kube/conditions.ts";
 import type { CloudflareFailure, CredentialsState } from "../model.ts";
+import { USER_FIXABLE_REQUEUE_MS } from "../sync-failure.ts";
 import { ACTIVE_REQUEUE_MS, BLOCKED_REQUEUE_MS, decideCustomHostname } from "./decide.ts";
 import {
   CUSTOM_HOSTNAME_FINALIZER,
@@ -915,13 +916,24 @@ describe("decideCustomHostname: a refusal only the user can fix is not repeated 
     const object = (status: CustomHostname["status"]) => customHostname({ spec, status, generation: 2 });
     const first = decide({ object: object({ ...owned }), observation: found(pendingHostname(), "snapshot") });
     expect(first.action).toMatchObject({ kind: "update", drift: ["customMetadata"] });
+    // A validation check was due in a minute; the refusal pushes the next attempt out to its own delay.
+    const validating = { ...owned, nextCheckTime: kubeTime(new Date(now.getTime() + 60_000)) };
     const status = decide({
-      object: object({ ...owned }),
+      object: object(validating),
       observation: { kind: "failed", failure: refusal },
     }).status;
     expect(condition({ status, events: [] }, "Synced")).toMatchObject({ reason: "EntitlementMissing" });
+    expect(Date.parse(status.nextCheckTime!)).toBe(now.getTime() + USER_FIXABLE_REQUEUE_MS);
 
     const soon = new Date(now.getTime() + 60_000);
+    // Still validating: the snapshot's short validation schedule must not bring the retry forward.
+    const stillPending = decide({
+      object: object(status),
+      observation: found(pendingHostname(), "snapshot"),
+      now: soon,
+    });
+    expect(stillPending.action).toBeUndefined();
+    expect(stillPending.status.nextCheckTime).toBe(status.nextCheckTime);
     const polled = decide({
       object: object(status),
       observation: found(activeHostname(), "snapshot"),

@@ -124,12 +124,13 @@ function decideFound(
   // applies asynchronously. The next reconcile compares a fresh read.
   const drift = source === "create" || source === "update" ? [] : driftedFields(object.spec, hostname);
   if (drift.length > 0 && !claiming && refusalStands(input)) {
-    // The last edit of this spec was refused; the snapshot still refreshes what Cloudflare shows meanwhile.
+    // The last edit of this spec was refused; the snapshot still refreshes what Cloudflare shows meanwhile, and
+    // the retry stays when the refusal set it.
     return settle(input, {
       cloudflare: cloudflareFields(hostname),
       conditions: conditionsOf(input, hostname),
       events: [],
-      requeueAfterMs: (conditions) => requeueFor(input, hostname, source, conditions),
+      requeueAfterMs: Date.parse(object.status?.nextCheckTime ?? "") - input.now.getTime(),
       retry: false,
     });
   }
@@ -244,7 +245,9 @@ function failed(
   failure: CloudflareFailure,
   action: "Sync" | "Delete",
 ): CustomHostnameDecision {
-  return settle(input, reportFailure(failure, action, input.object.status?.hostnameStatus !== undefined));
+  const report = reportFailure(failure, action, input.object.status?.hostnameStatus !== undefined);
+  // The failure's own delay, even past a validation check scheduled sooner: a refusal waits that long.
+  return settle(input, { ...report, reschedule: true });
 }
 
 interface Blocker {
@@ -364,6 +367,8 @@ interface Settlement {
   retry: boolean;
   /** Cloudflare was read or written successfully in this reconcile. */
   synced?: boolean;
+  /** Use requeueAfterMs even when a check is already scheduled sooner. */
+  reschedule?: boolean;
 }
 
 /** How often a settled hostname's lastSyncTime is renewed from the zone poller's snapshot. */
@@ -400,7 +405,7 @@ function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostn
   // it on every reconcile would rewrite every object's status on every zone poll.
   const scheduled = previous.nextCheckTime ? Date.parse(previous.nextCheckTime) - now.getTime() : Number.NaN;
   const requeueAfterMs =
-    scheduled >= MIN_CHECK_DELAY_MS && scheduled <= requeue
+    !settlement.reschedule && scheduled >= MIN_CHECK_DELAY_MS && scheduled <= requeue
       ? scheduled
       : Math.max(MIN_CHECK_DELAY_MS, requeue);
   const status: CustomHostnameStatus = {
