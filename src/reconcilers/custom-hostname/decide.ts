@@ -190,17 +190,17 @@ function decideFound(
   });
 }
 
-/**
- * `created_at` at or after the object's creation means the hostname came from this object's own create whose
- * status write was lost (a crash): not an adoption of someone else's hostname. Without `created_at` it cannot be
- * told, so it counts as adopted: the hostname was found, not made.
- */
 /** The refresh annotation's value when it asks for a refresh not yet made, else undefined. */
 function refreshRequested(object: CustomHostname): string | undefined {
   const value = object.metadata.annotations?.[REFRESH_ANNOTATION]?.slice(0, REFRESH_VALUE_MAX_LENGTH);
   return value === undefined || value === object.status?.observedRefresh ? undefined : value;
 }
 
+/**
+ * `created_at` at or after the object's creation means the hostname came from this object's own create whose
+ * status write was lost (a crash): not an adoption of someone else's hostname. Without `created_at` it cannot be
+ * told, so it counts as adopted: the hostname was found, not made.
+ */
 function createdForThisObject(hostname: CloudflareHostname, object: CustomHostname): boolean {
   const createdAt = hostname.created_at === undefined ? Number.NaN : Date.parse(hostname.created_at);
   // creationTimestamp has whole seconds (truncated), so a create in the same second still compares as later.
