@@ -139,3 +139,30 @@ function describe(details: CloudflareApiErrorDetails): string {
     reasons.length > 0 ? `: ${reasons.join("; ")}` : codes.length > 0 ? `: ${codes.join(", ")}` : "";
   return `Cloudflare ${details.method} ${details.endpoint} failed (${details.kind}, ${outcome})${detail}${ray}`;
 }
+
+/** A failed Cloudflare call, reduced to what a decision may look at (no secrets, no stack). */
+export interface CloudflareFailure {
+  kind: CloudflareErrorKind;
+  message: string;
+  codes: number[];
+  retryable: boolean;
+  /** Seconds Cloudflare asked us to wait (429). */
+  retryAfterSeconds?: number;
+  /** Cloudflare's cf-ray id of the failed request, for logs and Cloudflare support. */
+  requestId?: string;
+}
+
+/** Any error thrown by a Cloudflare call as a CloudflareFailure; anything unexpected counts as retryable. */
+export function failureOf(error: unknown): CloudflareFailure {
+  if (error instanceof CloudflareApiError) {
+    return {
+      kind: error.kind,
+      message: error.message,
+      codes: [...error.codes],
+      retryable: error.retryable,
+      retryAfterSeconds: error.retryAfterSeconds,
+      requestId: error.requestId,
+    };
+  }
+  return { kind: "other", message: (error as Error)?.message ?? String(error), codes: [], retryable: true };
+}

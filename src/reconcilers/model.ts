@@ -5,9 +5,8 @@
  * Because a decision reads only its input, a crash between any two steps converges: the next reconcile
  * gathers the world again and arrives at the same next step.
  */
-import type { CloudflareErrorKind } from "../cloudflare/errors.ts";
 
-export type EventType = "Normal" | "Warning";
+import type { EventType } from "../kube/events.ts";
 
 export interface PlannedEvent {
   type: EventType;
@@ -17,30 +16,6 @@ export interface PlannedEvent {
   action: string;
   note: string;
 }
-
-/** A failed Cloudflare call, reduced to what a decision may look at (no secrets, no stack). */
-export interface CloudflareFailure {
-  kind: CloudflareErrorKind;
-  message: string;
-  codes: number[];
-  retryable: boolean;
-  /** Seconds Cloudflare asked us to wait (429). */
-  retryAfterSeconds?: number;
-  /** Cloudflare's cf-ray id of the failed request, for logs and Cloudflare support. */
-  requestId?: string;
-}
-
-/** Why the credentials Secret cannot be used, in terms the user can act on. */
-export type CredentialsProblemReason =
-  | "SecretNotFound"
-  | "InvalidSecret"
-  | "InvalidCredentials"
-  | "Unauthorized"
-  | "CredentialsCheckFailed";
-
-export type CredentialsState =
-  | { kind: "usable" }
-  | { kind: "problem"; reason: CredentialsProblemReason; message: string };
 
 /** An object that already claims the same Cloudflare resource and is older, so it wins. */
 export interface ConflictingClaim {

@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
 import type { Condition } from "../api/conditions.ts";
+import type { CloudflareFailure } from "../cloudflare/errors.ts";
 import { collectRequestIds } from "../cloudflare/request-ids.ts";
 import type { KubeApiClient } from "../kube/api-client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { KubeObject } from "../kube/informer.ts";
 import { type ResourceType, setFinalizer, writeStatus } from "../kube/resources.ts";
-import { type CloudflareFailure, type Decision, type PlannedEvent, RetryLater } from "./model.ts";
+import { type Decision, type PlannedEvent, RetryLater } from "./model.ts";
 
 type FinalizerAction = { kind: "addFinalizer" } | { kind: "removeFinalizer" };
 

@@ -3,8 +3,9 @@
  * trying again can help. Shared by both reconcilers so the same failure reads the same everywhere.
  */
 import { ConditionType } from "../api/conditions.ts";
+import type { CloudflareFailure } from "../cloudflare/errors.ts";
 import type { ConditionUpdate } from "../kube/conditions.ts";
-import type { CloudflareFailure, PlannedEvent } from "./model.ts";
+import type { PlannedEvent } from "./model.ts";
 import { warningEvent } from "./reporting.ts";
 
 export interface SyncFailure {

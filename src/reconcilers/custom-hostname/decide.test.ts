@@ -5,9 +5,10 @@ import {
   CustomHostnameStatusSchema,
 } from "../../api/custom-hostname.ts";
 import { type FallbackOrigin, FallbackOriginSchema } from "../../api/fallback-origin.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { findCondition, kubeTime } from "../../kube/conditions.ts";
-import type { CloudflareFailure, CredentialsState } from "../model.ts";
+import type { CredentialsState } from "../../zones/cloudflare-access.ts";
 import { USER_FIXABLE_REQUEUE_MS } from "../sync-failure.ts";
 import { ACTIVE_REQUEUE_MS, BLOCKED_REQUEUE_MS, decideCustomHostname } from "./decide.ts";
 import {

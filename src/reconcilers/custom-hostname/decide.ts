@@ -13,9 +13,10 @@ import {
   REFRESH_ANNOTATION,
   REFRESH_VALUE_MAX_LENGTH,
 } from "../../api/custom-hostname.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
-import type { CloudflareFailure, ConflictingClaim, PlannedEvent } from "../model.ts";
+import type { ConflictingClaim, PlannedEvent } from "../model.ts";
 import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
 import { REFUSAL_REASONS, reportFailure } from "../sync-failure.ts";
 import { MIN_CHECK_DELAY_MS, nextValidationCheckMs } from "../validation-schedule.ts";

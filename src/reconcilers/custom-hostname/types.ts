@@ -1,17 +1,13 @@
 import type { CustomHostname, CustomHostnameStatus } from "../../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../../api/fallback-origin.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type {
   CustomHostname as CloudflareHostname,
   CreateCustomHostnameBody,
   EditCustomHostnameBody,
 } from "../../cloudflare/wire.ts";
-import type {
-  CloudflareFailure,
-  ConflictingClaim,
-  CredentialsState,
-  Decision,
-  PlannedEvent,
-} from "../model.ts";
+import type { CredentialsState } from "../../zones/cloudflare-access.ts";
+import type { ConflictingClaim, Decision, PlannedEvent } from "../model.ts";
 
 /** Guards the Cloudflare hostname: removed only once it is deleted there (or retained by policy). */
 export const CUSTOM_HOSTNAME_FINALIZER = "cfsaas.dev/custom-hostname";

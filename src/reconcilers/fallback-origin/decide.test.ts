@@ -5,7 +5,7 @@ import {
   FallbackOriginStatusSchema,
 } from "../../api/fallback-origin.ts";
 import { findCondition } from "../../kube/conditions.ts";
-import type { CredentialsState } from "../model.ts";
+import type { CredentialsState } from "../../zones/cloudflare-access.ts";
 import { ACTIVE_REQUEUE_MS, BLOCKED_REQUEUE_MS, decideFallbackOrigin } from "./decide.ts";
 import {
   FALLBACK_ORIGIN_FINALIZER,

@@ -11,9 +11,10 @@ import {
   STATUS_TEXT_MAX_LENGTH,
   STATUS_WORD_MAX_LENGTH,
 } from "../../api/status-text.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { FallbackOrigin as CloudflareFallbackOrigin } from "../../cloudflare/wire.ts";
 import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
-import type { CloudflareFailure, PlannedEvent } from "../model.ts";
+import type { PlannedEvent } from "../model.ts";
 import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
 import { reportFailure } from "../sync-failure.ts";
 import { MIN_CHECK_DELAY_MS } from "../validation-schedule.ts";

@@ -1,13 +1,14 @@
 import type { Logger } from "pino";
 import type { FallbackOrigin } from "../../api/fallback-origin.ts";
 import { API_GROUP, API_VERSION } from "../../api/group.ts";
+import { failureOf } from "../../cloudflare/errors.ts";
 import type { CloudflareClient } from "../../cloudflare/index.ts";
 import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
-import { type CloudflareAccess, failureOf } from "../../zones/cloudflare-access.ts";
+import type { CloudflareAccess } from "../../zones/cloudflare-access.ts";
 import type { ConflictingClaim } from "../model.ts";
 import { runSteps } from "../step-runner.ts";
 import { decideFallbackOrigin } from "./decide.ts";
