@@ -13,6 +13,7 @@ export { CloudflareCredentials, type CredentialsSpec } from "./credentials.ts";
 export { CloudflareApiError, type CloudflareErrorKind, type CloudflareFailure, failureOf } from "./errors.ts";
 export { type AttemptObservation, type AttemptObserver, PoolRegistry } from "./http.ts";
 export {
+  budgetPolicy,
   defaultRateLimitPolicy,
   type Headroom,
   RateLimiterRegistry,

@@ -16,6 +16,14 @@ export interface RateLimitPolicy {
 /** 1,000 + a burst of 20 per 300 s stays under Cloudflare's 1,200, leaving room for people using the dashboard. */
 export const defaultRateLimitPolicy: RateLimitPolicy = { requests: 1000, windowSeconds: 300, burst: 20 };
 
+/**
+ * The policy for a request budget of `requests` per `windowSeconds`: a burst of a tenth of the budget, between 1
+ * and 20, so a small budget cannot be spent in one go and a large one still starts with a handful of calls at once.
+ */
+export function budgetPolicy(budget: { requests: number; windowSeconds: number }): RateLimitPolicy {
+  return { ...budget, burst: Math.max(1, Math.min(20, Math.floor(budget.requests / 10))) };
+}
+
 /** Without `retry-after`, Cloudflare's documented block lasts 5 minutes (API-NOTES §8). */
 export const defaultRateLimitPauseSeconds = 300;
 

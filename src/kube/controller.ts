@@ -98,3 +98,14 @@ export class Controller {
     }
   }
 }
+
+/**
+ * Something the manager starts once this replica leads and stops on shutdown (controller-runtime's Runnable):
+ * a controller with whatever it needs running beside it.
+ */
+export interface Runnable {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Stops taking work and waits for what is in flight. */
+  stop(): Promise<void>;
+}

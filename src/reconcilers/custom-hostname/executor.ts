@@ -9,6 +9,7 @@ import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
+import type { CustomHostnameMetricState } from "../../metrics/operator-metrics.ts";
 import type { CloudflareAccess, CredentialsState } from "../../zones/cloudflare-access.ts";
 import type { ZonePoller } from "../../zones/zone-poller.ts";
 import { runSteps } from "../step-runner.ts";
@@ -24,18 +25,6 @@ export const customHostnameResource: ResourceType = {
   namespaced: true,
 };
 
-export interface CustomHostnameState {
-  namespace: string;
-  name: string;
-  hostname: string;
-  hostnameStatus?: string;
-  sslStatus?: string;
-  ready: boolean;
-  /** While not Ready: since when (the Ready condition's last transition), so alerts survive operator restarts. */
-  notReadySince?: Date;
-  certificateExpiresAt?: Date;
-}
-
 export interface CustomHostnameExecutorOptions {
   api: KubeApiClient;
   hostnames: Informer<CustomHostname>;
@@ -46,7 +35,7 @@ export interface CustomHostnameExecutorOptions {
   events: EventRecorder;
   logger: Logger;
   scheduleScale: number;
-  onState?: (state: CustomHostnameState) => void;
+  onState?: (state: CustomHostnameMetricState) => void;
   onGone?: (namespace: string, name: string) => void;
   now?: () => Date;
 }
