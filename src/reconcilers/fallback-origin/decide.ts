@@ -16,8 +16,8 @@ import type { FallbackOrigin as CloudflareFallbackOrigin } from "../../cloudflar
 import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
 import type { PlannedEvent } from "../model.ts";
 import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
+import { ACTIVE_RECHECK_MS, MIN_CHECK_DELAY_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { reportFailure } from "../sync-failure.ts";
-import { MIN_CHECK_DELAY_MS } from "../validation-schedule.ts";
 import {
   FALLBACK_ORIGIN_FINALIZER,
   type FallbackOriginAction,
@@ -25,9 +25,6 @@ import {
   type FallbackOriginInput,
 } from "./types.ts";
 
-export const ACTIVE_REQUEUE_MS = 60 * 60_000;
-/** Waiting on the user (a Secret to fix, a conflict to resolve): the executor also watches Secrets. */
-export const BLOCKED_REQUEUE_MS = 5 * 60_000;
 const FIRST_PENDING_REQUEUE_MS = 10_000;
 const MAX_PENDING_REQUEUE_MS = 10 * 60_000;
 
@@ -55,7 +52,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
       return settle(input, {
         conditions: [{ type: ConditionType.Ready, status: "False", reason: "DeletionBlocked", message }],
         events: [warningEvent("DeletionBlocked", "Delete", message)],
-        requeueAfterMs: BLOCKED_REQUEUE_MS,
+        requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
       });
     }
     switch (observation.kind) {
@@ -83,7 +80,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
         { type: ConditionType.Synced, status: "False", reason: "Conflict", message },
       ],
       events: [warningEvent("Conflict", "Sync", message)],
-      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
     });
   }
   if (needsFinalizer && !hasFinalizer) return step(input, { kind: "addFinalizer" });
@@ -97,7 +94,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
         { type: ConditionType.Synced, status: "False", reason: credentials.reason, message },
       ],
       events: [warningEvent(credentials.reason, "Verify", message)],
-      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
     });
   }
 
@@ -121,7 +118,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
           SYNCED,
         ],
         events: [],
-        requeueAfterMs: BLOCKED_REQUEUE_MS,
+        requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
         synced: true,
       });
     case "found": {
@@ -177,7 +174,7 @@ function requeueFor(
   origin: CloudflareFallbackOrigin,
   conditions: FallbackOriginStatus["conditions"],
 ): number {
-  if (origin.status === "active") return ACTIVE_REQUEUE_MS;
+  if (origin.status === "active") return ACTIVE_RECHECK_MS;
   const since = Date.parse(findCondition(conditions, ConditionType.Ready)?.lastTransitionTime ?? "");
   const pendingFor = Number.isNaN(since) ? 0 : input.now.getTime() - since;
   return Math.min(MAX_PENDING_REQUEUE_MS, Math.max(FIRST_PENDING_REQUEUE_MS, pendingFor / 4));
