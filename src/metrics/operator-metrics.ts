@@ -40,7 +40,7 @@ export class OperatorMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.#reconcileTotal = new Counter({
       name: "cfsaas_reconcile_total",
-      help: "Reconciles by controller and result (success, requeue_after, error, terminal_error).",
+      help: "Reconciles by controller and result (success, requeue_after, error).",
       labelNames: ["controller", "result"],
       registers,
     });

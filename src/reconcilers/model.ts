@@ -6,12 +6,12 @@
  * gathers the world again and arrives at the same next step.
  */
 
+import type { Reason } from "../api/reasons.ts";
 import type { EventType } from "../kube/events.ts";
 
 export interface PlannedEvent {
   type: EventType;
-  /** CamelCase, stable; documented in docs/reference.md. */
-  reason: string;
+  reason: Reason;
   /** What the controller did or tried: Create, Adopt, Update, Delete, Verify, … */
   action: string;
   note: string;

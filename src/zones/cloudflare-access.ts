@@ -1,4 +1,5 @@
 import type { FallbackOrigin } from "../api/fallback-origin.ts";
+import type { Reason } from "../api/reasons.ts";
 import { failureOf } from "../cloudflare/errors.ts";
 import {
   type AttemptObserver,
@@ -14,12 +15,10 @@ export interface SecretObject extends KubeObject {
 }
 
 /** Why the credentials Secret cannot be used, in terms the user can act on. */
-export type CredentialsProblemReason =
-  | "SecretNotFound"
-  | "InvalidSecret"
-  | "InvalidCredentials"
-  | "Unauthorized"
-  | "CredentialsCheckFailed";
+export type CredentialsProblemReason = Extract<
+  Reason,
+  "SecretNotFound" | "InvalidSecret" | "InvalidCredentials" | "Unauthorized" | "CredentialsCheckFailed"
+>;
 
 export type CredentialsState =
   | { kind: "usable" }

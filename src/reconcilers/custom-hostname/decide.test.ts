@@ -7,7 +7,7 @@ import {
 import { type FallbackOrigin, FallbackOriginSchema } from "../../api/fallback-origin.ts";
 import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
-import { findCondition, kubeTime } from "../../kube/conditions.ts";
+import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { CredentialsState } from "../../zones/cloudflare-access.ts";
 import { ACTIVE_RECHECK_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { USER_FIXABLE_REQUEUE_MS } from "../sync-failure.ts";

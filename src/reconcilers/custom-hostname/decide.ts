@@ -5,6 +5,7 @@
  * ends in a status write. Because nothing here remembers anything, a crash between two steps converges: the next
  * reconcile observes Cloudflare again, finds what the lost step left there, and carries on from it.
  */
+
 import { isDeepStrictEqual } from "node:util";
 import { ConditionType } from "../../api/conditions.ts";
 import {
@@ -13,13 +14,14 @@ import {
   REFRESH_ANNOTATION,
   REFRESH_VALUE_MAX_LENGTH,
 } from "../../api/custom-hostname.ts";
+import type { Reason } from "../../api/reasons.ts";
 import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
-import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
+import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { ConflictingClaim, PlannedEvent } from "../model.ts";
-import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
+import { applyConditions, normalEvent, type ReasonedCondition, SYNCED, warningEvent } from "../reporting.ts";
 import { REFUSAL_REASONS, reportFailure } from "../sync-failure.ts";
-import { cloudflareConditions } from "./conditions.ts";
+import { cloudflareConditions } from "./cloudflare-verdicts.ts";
 import { desiredCreate, desiredEdit, driftedFields } from "./desired-state.ts";
 import { type NextCheckInput, nextCheck, type SettledOn } from "./next-check.ts";
 import {
@@ -203,7 +205,7 @@ function createdForThisObject(hostname: CloudflareHostname, object: CustomHostna
   return createdAt >= Date.parse(object.metadata.creationTimestamp ?? "");
 }
 
-function conditionsOf(input: CustomHostnameInput, hostname: CloudflareHostname): ConditionUpdate[] {
+function conditionsOf(input: CustomHostnameInput, hostname: CloudflareHostname): ReasonedCondition[] {
   const { object } = input;
   return cloudflareConditions({
     hostname: object.spec.hostname,
@@ -229,7 +231,7 @@ function failed(
 }
 
 interface Blocker {
-  reason: string;
+  reason: Reason;
   message: string;
   retry: boolean;
 }
@@ -341,7 +343,7 @@ interface Settlement {
   adopted?: boolean;
   /** A refresh request answered by this reconcile's create or edit. */
   observedRefresh?: string;
-  conditions: ConditionUpdate[];
+  conditions: ReasonedCondition[];
   events: PlannedEvent[];
   /** How the reconcile ended: nextCheck turns it into the time of the next look. */
   next: SettledOn;

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import type { CustomHostname } from "../../api/custom-hostname.ts";
+import { ConditionType } from "../../api/conditions.ts";
+import { CUSTOM_HOSTNAME_PLURAL, type CustomHostname } from "../../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../../api/fallback-origin.ts";
 import { API_GROUP, API_VERSION } from "../../api/group.ts";
 import { failureOf } from "../../cloudflare/errors.ts";
@@ -9,6 +10,7 @@ import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
+import { conditionIsTrue, findCondition } from "../../kube/status-conditions.ts";
 import type { CustomHostnameMetricState } from "../../metrics/operator-metrics.ts";
 import type { CloudflareAccess, CredentialsState } from "../../zones/cloudflare-access.ts";
 import type { ZonePoller } from "../../zones/zone-poller.ts";
@@ -20,7 +22,7 @@ import { CUSTOM_HOSTNAME_FINALIZER, type CustomHostnameAction, type HostnameObse
 export const customHostnameResource: ResourceType = {
   group: API_GROUP,
   version: API_VERSION,
-  plural: "customhostnames",
+  plural: CUSTOM_HOSTNAME_PLURAL,
   kind: "CustomHostname",
   namespaced: true,
 };
@@ -101,7 +103,7 @@ export class CustomHostnameExecutor {
       },
       settled: (current, decision) => {
         const status = decision.status;
-        const ready = status.conditions?.find((condition) => condition.type === "Ready");
+        const ready = findCondition(status.conditions, ConditionType.Ready);
         this.#options.onState?.({
           namespace: current.metadata.namespace,
           name: current.metadata.name,
@@ -133,7 +135,7 @@ export class CustomHostnameExecutor {
     const snapshot = this.#options.poller.snapshot(origin.spec.zoneId);
     const hostname = snapshot?.byHostname.get(object.spec.hostname);
     if (!snapshot || !hostname || hostname.id !== object.status?.hostnameId) return { kind: "unobserved" };
-    const ready = object.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    const ready = conditionIsTrue(object.status?.conditions, ConditionType.Ready);
     const due = object.status?.nextCheckTime ? Date.parse(object.status.nextCheckTime) : 0;
     if (!ready && snapshot.takenAt < due) return { kind: "unobserved" };
     return { kind: "found", hostname, source: "snapshot" };

@@ -4,7 +4,7 @@ import {
   FallbackOriginSchema,
   FallbackOriginStatusSchema,
 } from "../../api/fallback-origin.ts";
-import { findCondition } from "../../kube/conditions.ts";
+import { findCondition } from "../../kube/status-conditions.ts";
 import type { CredentialsState } from "../../zones/cloudflare-access.ts";
 import { ACTIVE_RECHECK_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { decideFallbackOrigin } from "./decide.ts";

@@ -4,8 +4,10 @@
  * status: until the fallback origin is `active`, no custom hostname of the zone can pass ownership validation
  * (API-NOTES §13).
  */
+
 import { ConditionType } from "../../api/conditions.ts";
 import type { FallbackOrigin, FallbackOriginStatus } from "../../api/fallback-origin.ts";
+import type { Reason } from "../../api/reasons.ts";
 import {
   MAX_STATUS_MESSAGES,
   STATUS_TEXT_MAX_LENGTH,
@@ -13,9 +15,9 @@ import {
 } from "../../api/status-text.ts";
 import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { FallbackOrigin as CloudflareFallbackOrigin } from "../../cloudflare/wire.ts";
-import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
+import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { PlannedEvent } from "../model.ts";
-import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
+import { applyConditions, normalEvent, type ReasonedCondition, SYNCED, warningEvent } from "../reporting.ts";
 import { ACTIVE_RECHECK_MS, MIN_CHECK_DELAY_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { reportFailure } from "../sync-failure.ts";
 import {
@@ -28,7 +30,7 @@ import {
 const FIRST_PENDING_REQUEUE_MS = 10_000;
 const MAX_PENDING_REQUEUE_MS = 10 * 60_000;
 
-const pendingReasons: Record<string, string> = {
+const pendingReasons: Record<string, Reason> = {
   initializing: "Pending",
   pending_deployment: "Pending",
   deployment_timed_out: "DeploymentTimedOut",
@@ -142,7 +144,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
   }
 }
 
-function readiness(object: FallbackOrigin, origin: CloudflareFallbackOrigin): ConditionUpdate {
+function readiness(object: FallbackOrigin, origin: CloudflareFallbackOrigin): ReasonedCondition {
   const status = origin.status ?? "unknown";
   const mismatch =
     origin.origin !== undefined && origin.origin !== object.spec.origin
@@ -204,7 +206,7 @@ interface Settlement {
   /** Present (even undefined) to replace the mirrored Cloudflare fields; absent keeps the last known ones. */
   originStatus?: string | undefined;
   errors?: string[];
-  conditions: ConditionUpdate[];
+  conditions: ReasonedCondition[];
   events: PlannedEvent[];
   requeueAfterMs: number | ((conditions: FallbackOriginStatus["conditions"]) => number);
   retry?: boolean;

@@ -3,8 +3,10 @@
  * the conditions users wait on. Traffic is served only when both are `active` (docs hostname-validation), so that
  * alone makes Ready true; every other state gets a reason saying which check is waiting and on what.
  */
+
 import { ConditionType } from "../../api/conditions.ts";
-import type { ConditionUpdate } from "../../kube/conditions.ts";
+import { Reason } from "../../api/reasons.ts";
+import type { ReasonedCondition } from "../reporting.ts";
 
 export interface CloudflareState {
   hostnameStatus: string | undefined;
@@ -18,7 +20,7 @@ export interface CloudflareState {
 
 interface Verdict {
   ok: boolean;
-  reason: string;
+  reason: Reason;
   message: string;
 }
 
@@ -73,7 +75,7 @@ export function ownershipVerdict(state: CloudflareState): Verdict {
   }
 }
 
-const certificateReasons: Record<string, { reason: string; message: string }> = {
+const certificateReasons: Record<string, { reason: Reason; message: string }> = {
   initializing: { reason: "Initializing", message: "Cloudflare is preparing the certificate order" },
   pending_validation: {
     reason: "PendingCertificateValidation",
@@ -116,7 +118,7 @@ export function certificateVerdict(state: CloudflareState): Verdict {
 }
 
 /** Ready, OwnershipVerified and CertificateIssued for one Cloudflare state. */
-export function cloudflareConditions(state: CloudflareState): ConditionUpdate[] {
+export function cloudflareConditions(state: CloudflareState): ReasonedCondition[] {
   const ownership = ownershipVerdict(state);
   const certificate = certificateVerdict(state);
   const issued = certificate.ok || state.sslStatus === "pending_deployment";
@@ -124,7 +126,7 @@ export function cloudflareConditions(state: CloudflareState): ConditionUpdate[] 
     state.hostnameStatus === ACTIVE && state.sslStatus === ACTIVE
       ? {
           status: "True" as const,
-          reason: "Active",
+          reason: Reason.Active,
           message: `${state.hostname} is active with its certificate`,
         }
       : { status: "False" as const, ...(ownership.ok && !certificate.ok ? certificate : ownership) };
