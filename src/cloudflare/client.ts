@@ -36,7 +36,7 @@ export const cloudflareApiBaseUrl = "https://api.cloudflare.com/client/v4";
 export const sharedRateLimiters = new RateLimiterRegistry();
 export const sharedPools = new PoolRegistry();
 
-/** 50 is valid under both the documented maximum of [spec24] (50) and [ref26] (1000); see API-NOTES §3. */
+/** 50 is valid under both documented maximums, 50 and 1000 (docs/cloudflare-api.md#listing-and-paging). */
 export const defaultPerPage = 50;
 
 export interface CloudflareClientOptions {
@@ -132,7 +132,7 @@ export class CloudflareClient {
       const envelope = await this.#http.send({
         route: routes.listCustomHostnames,
         params: { zone_id: zoneId },
-        // `hostname` is the exact-match filter of [spec24]; [ref26] spells it `hostname.exact`.
+        // The exact-name filter as the 2024 extract spells it (docs/cloudflare-api.md#listing-and-paging).
         query: { hostname: filter.hostname, page, per_page: perPage },
         schema: customHostnamePageEnvelope,
       });
@@ -188,8 +188,8 @@ export class CloudflareClient {
   }
 
   /**
-   * PATCH with `ssl` always wrapped and always carrying `type` + `method` (API-NOTES §14 pitfalls 4 and 5). Sending
-   * the current `method` and `type` again is Cloudflare's "refresh": it restarts validation.
+   * PATCH with `ssl` always wrapped and always carrying `type` + `method`. Sending the current `method` and `type`
+   * again is Cloudflare's "refresh": it restarts validation (docs/cloudflare-api.md#create-edit-and-refresh).
    */
   async editCustomHostname(
     zoneId: string,

@@ -1,7 +1,7 @@
 /**
- * One error type for every way a Cloudflare call can fail, with a `kind` the reconcilers switch on. Codes come
- * from Cloudflare's status-codes page for custom hostnames (API-NOTES §7); `errors[].code` wins over the HTTP
- * status because Cloudflare reuses 400/403/409 for unrelated failures.
+ * One error type for every way a Cloudflare call can fail, with a `kind` the reconcilers switch on. The codes, their
+ * meanings and sources are in docs/cloudflare-api.md#error-codes. `errors[].code` wins over the HTTP status because
+ * Cloudflare reuses 400/403/409 for unrelated failures.
  */
 import type { HttpMethod } from "./routes.ts";
 
@@ -36,10 +36,10 @@ function kindOfCode(code: number): CloudflareErrorKind | undefined {
   // 1435 (bad hostname id) and 1437/1438 (bad list filters) sit inside the ssl range but are request mistakes
   // of ours, not certificate settings a user could fix.
   if (code >= 1422 && code <= 1449 && code !== 1435 && code !== 1437 && code !== 1438) return "invalidSsl";
-  // 1469: a hostname over 64 characters needs `ssl.cloudflare_branding` (docs reference/troubleshooting).
+  // 1469: a hostname over 64 characters needs `ssl.cloudflare_branding` (docs/cloudflare-api.md#error-codes).
   if (code === 1469) return "invalidSsl";
   if ((code >= 1000 && code <= 1005) || code === 10000 || code === 1403) return "auth";
-  // 971 "Please wait and consider throttling your request speed" (cloudflare/workers-sdk #10025).
+  // 971 "Please wait and consider throttling your request speed", with a 429 (docs/cloudflare-api.md#error-codes).
   if (code === 971) return "rateLimited";
   if (code === 1500) return "server";
   return undefined;

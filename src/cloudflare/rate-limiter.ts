@@ -1,7 +1,7 @@
 /**
  * Cloudflare allows 1,200 requests per 300 s per user, across dashboard, tokens and keys, then blocks every call
- * for 5 minutes (API-NOTES §8). Every client using one credential therefore draws from one token bucket, sized
- * under that limit, which also stops for the whole `retry-after` when a 429 gets through anyway.
+ * for 5 minutes (docs/cloudflare-api.md#rate-limits). Every client using one credential therefore draws from one
+ * token bucket, sized under that limit, which also stops for the whole `retry-after` when a 429 gets through anyway.
  */
 import { type Clock, systemClock } from "./clock.ts";
 
@@ -24,7 +24,7 @@ export function budgetPolicy(budget: { requests: number; windowSeconds: number }
   return { ...budget, burst: Math.max(1, Math.min(20, Math.floor(budget.requests / 10))) };
 }
 
-/** Without `retry-after`, Cloudflare's documented block lasts 5 minutes (API-NOTES §8). */
+/** Without `retry-after`, Cloudflare's documented block lasts 5 minutes (docs/cloudflare-api.md#rate-limits). */
 export const defaultRateLimitPauseSeconds = 300;
 
 export interface ServerRateLimit {

@@ -14,8 +14,9 @@ export interface CustomHostnameMetricState {
 }
 
 /**
- * The operator's Prometheus metrics (names and labels as in DESIGN §4) on a registry of its own. Label values
- * are route templates, status words and object names: bounded, and never an error message or a credential.
+ * The operator's Prometheus metrics (names and labels in docs/observability.md#metrics) on a registry of its own.
+ * Label values are route templates, status words and object names: bounded, and never an error message or a
+ * credential.
  */
 export class OperatorMetrics {
   readonly registry = new Registry();

@@ -1,7 +1,7 @@
 /**
- * The contract between the pure decision functions (decide-*.ts) and the executors that run them. A decision
- * sees a snapshot of the world and names at most one next step; the executor performs it, folds its outcome
- * back into the snapshot and asks again, until the decision needs nothing more and only status remains.
+ * The contract between the pure decision functions (each kind's `decide.ts`) and the executors that run them. A
+ * decision sees a snapshot of the world and names at most one next step; the executor performs it, folds its
+ * outcome back into the snapshot and asks again, until the decision needs nothing more and only status remains.
  * Because a decision reads only its input, a crash between any two steps converges: the next reconcile
  * gathers the world again and arrives at the same next step.
  */

@@ -1,11 +1,11 @@
 /**
  * The delays every kind's `nextCheck` is made of: when to look again at an object although nothing woke it.
  *
- * A hostname still validating is looked at once after each of Cloudflare's own checks (its backoff schedule is in
- * src/cloudflare/validation-backoff.ts). Between two of them nothing changes in Cloudflare unless someone edits the
- * hostname, so reading more often only spends the request budget every reconciler of a credential shares, while
- * reading less often leaves status stale for hours. After Cloudflare's last retry someone may still refresh the
- * hostname, so the 4 h step goes on.
+ * A hostname still validating is looked at once after each of Cloudflare's own checks (its backoff schedule:
+ * docs/cloudflare-api.md#validation-backoff-schedule). Between two of them nothing changes in Cloudflare unless
+ * someone edits the hostname, so reading more often only spends the request budget every reconciler of a credential
+ * shares, while reading less often leaves status stale for hours. After Cloudflare's last retry someone may still
+ * refresh the hostname, so the 4 h step goes on.
  */
 
 import {

@@ -21,7 +21,8 @@ export interface SyncFailure {
 export const USER_FIXABLE_REQUEUE_MS = 30 * 60_000;
 const TRANSIENT_REQUEUE_MS = 30_000;
 
-// Entitlements Cloudflare grants per zone (API-NOTES §7, §11); the message names the spec field it refuses.
+// Quota and entitlements Cloudflare grants per zone (docs/cloudflare-api.md#entitlements-and-quota); the message
+// names the spec field it refuses.
 const entitlements: Record<number, { reason: Reason; message: string }> = {
   1404: {
     reason: "QuotaExceeded",

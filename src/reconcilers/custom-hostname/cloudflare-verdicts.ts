@@ -1,7 +1,8 @@
 /**
  * Cloudflare's two independent checks, hostname ownership (`status`) and certificate DCV (`ssl.status`), read as
- * the conditions users wait on. Traffic is served only when both are `active` (docs hostname-validation), so that
- * alone makes Ready true; every other state gets a reason saying which check is waiting and on what.
+ * the conditions users wait on. Traffic is served only when both are `active`
+ * (docs/cloudflare-api.md#custom-hostname-fields), so that alone makes Ready true; every other state gets a reason
+ * saying which check is waiting and on what.
  */
 
 import { ConditionType } from "../../api/conditions.ts";
@@ -30,7 +31,7 @@ function because(errors: readonly string[]): string {
   return errors.length > 0 ? ` Cloudflare says: ${errors.join("; ")}` : "";
 }
 
-/** Hostname ownership, from Cloudflare's `status` (16 values, API-NOTES §4). */
+/** Hostname ownership, from Cloudflare's `status` (docs/cloudflare-api.md#hostname-status). */
 export function ownershipVerdict(state: CloudflareState): Verdict {
   const status = state.hostnameStatus;
   const errors = because(state.verificationErrors);
@@ -97,7 +98,7 @@ const certificateReasons: Record<string, { reason: Reason; message: string }> = 
   },
 };
 
-/** Certificate validation, from Cloudflare's `ssl.status` (21 values, API-NOTES §4). */
+/** Certificate validation, from Cloudflare's `ssl.status` (docs/cloudflare-api.md#certificate-status). */
 export function certificateVerdict(state: CloudflareState): Verdict {
   const status = state.sslStatus;
   const errors = because(state.validationErrors);

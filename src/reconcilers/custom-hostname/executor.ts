@@ -126,8 +126,9 @@ export class CustomHostnameExecutor {
   }
 
   /**
-   * The zone poller's copy stands in for a GET when it is younger than one poll interval, the object has no
-   * unobserved spec change, and (for a hostname still validating) it was taken after the check fell due.
+   * The zone poller's copy stands in for a GET when it is younger than two poll intervals (`ZonePoller.snapshot`),
+   * the object has no unobserved spec change, and (for a hostname still validating) it was taken after the check
+   * fell due.
    */
   #fromSnapshot(object: CustomHostname, origin: FallbackOrigin | undefined): HostnameObservation {
     if (!origin || object.metadata.deletionTimestamp) return { kind: "unobserved" };

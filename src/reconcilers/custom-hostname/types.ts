@@ -18,7 +18,7 @@ export type HostnameObservation =
   | { kind: "unobserved" }
   /**
    * Read now (`get`, `list` when found by name, `create`/`update` replies) or taken from the zone poller's
-   * snapshot (`snapshot`, at most one poll period old).
+   * snapshot (`snapshot`, at most two poll intervals old).
    */
   | { kind: "found"; hostname: CloudflareHostname; source: "get" | "list" | "create" | "update" | "snapshot" }
   /** Looked up by id (if any) and by exact name: Cloudflare has no such hostname in the zone. */

@@ -2,7 +2,7 @@
  * The FallbackOrigin reconcile as a pure function (see the CustomHostname one for the loop that runs it). Manage
  * puts spec.origin in Cloudflare; Observe only reports what is there. Either way, Ready follows Cloudflare's
  * status: until the fallback origin is `active`, no custom hostname of the zone can pass ownership validation
- * (API-NOTES §13).
+ * (docs/cloudflare-api.md#fallback-origin).
  */
 
 import { ConditionType } from "../../api/conditions.ts";
