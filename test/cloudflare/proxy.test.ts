@@ -147,6 +147,28 @@ describe("with HTTP_PROXY set", () => {
   });
 });
 
+describe("with HTTPS_PROXY set", () => {
+  it("asks the proxy for a CONNECT tunnel to an https origin, and reports a refusal as a network error", async () => {
+    proxy.requireAuthorization("Basic bm90LXRoaXM6b25l");
+    pools = new PoolRegistry({ proxy: egressProxyFromEnv({ HTTPS_PROXY: proxy.url }) });
+    const client = new CloudflareClient({
+      // Never reached: the proxy refuses the tunnel first.
+      baseUrl: "https://127.0.0.1:1/client/v4",
+      credentials: { kind: "apiToken", token },
+      pools,
+      backoff: { baseMs: 10, capMs: 50 },
+      maxAttempts: 2,
+    });
+
+    const failure = await client.getZone(zone.id).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CloudflareApiError);
+    expect(failure).toMatchObject({ kind: "network", status: 0, retryable: true });
+    expect((failure as CloudflareApiError).message).toContain("Proxy response (407) !== 200");
+    expect(proxy.tunnels).toEqual(["127.0.0.1:1", "127.0.0.1:1"]);
+    expect(proxy.forwarded).toEqual([]);
+  });
+});
+
 describe("with the simulator's host in NO_PROXY", () => {
   it("reaches it directly: the proxy sees nothing", async () => {
     const { client } = clientWithEnv({ HTTP_PROXY: proxy.url, NO_PROXY: "localhost,127.0.0.1" });
