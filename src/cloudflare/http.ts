@@ -1,6 +1,7 @@
 /**
  * The transport under CloudflareClient: one attempt is one rate-limiter token, one HTTP exchange over a shared
- * keep-alive pool (through the egress proxy, if one is set), one observation, and a verdict; the loop around it retries what is safe to retry.
+ * keep-alive pool (through the egress proxy, if one is set), one observation, and a verdict; the loop around it
+ * retries what is safe to retry.
  */
 import { type Dispatcher, EnvHttpProxyAgent, Pool } from "undici";
 import type { z } from "zod";
@@ -50,7 +51,7 @@ export interface EgressProxy {
   noProxy: string;
 }
 
-/** Read once: the client routes by this snapshot, and the start log reports the same one. */
+/** A snapshot: PoolRegistry takes it once, so the client routes by the values the start log reports. */
 export function egressProxyFromEnv(env: NodeJS.ProcessEnv = process.env): EgressProxy {
   return {
     httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? "",
@@ -99,7 +100,7 @@ export class PoolRegistry {
     this.proxy = options.proxy ?? egressProxyFromEnv();
   }
 
-  /** Built on first use, so a process that never calls Cloudflare never reads a bad proxy URL. */
+  /** Built on first use: a process that never calls Cloudflare never fails on a malformed proxy variable. */
   get dispatcher(): Dispatcher {
     this.#dispatcher ??= new EnvHttpProxyAgent({
       ...this.#limits,
