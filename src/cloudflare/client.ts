@@ -32,7 +32,10 @@ import {
 
 export const cloudflareApiBaseUrl = "https://api.cloudflare.com/client/v4";
 
-/** Process-wide defaults, so two clients built from the same Secret share one bucket and one pool. */
+/**
+ * Process-wide defaults, so two clients built from the same Secret share one bucket and one pool. The pools read
+ * the proxy variables when this module loads (docs/reference.md, "Egress through a proxy").
+ */
 export const sharedRateLimiters = new RateLimiterRegistry();
 export const sharedPools = new PoolRegistry();
 
@@ -44,7 +47,7 @@ export interface CloudflareClientOptions {
   baseUrl?: string;
   limiters?: RateLimiterRegistry;
   pools?: PoolRegistry;
-  /** Replaces the pooled connection (a proxy agent, or undici's MockAgent in tests). */
+  /** Replaces the shared pools and their proxy routing (undici's MockAgent in tests). */
   dispatcher?: Dispatcher;
   /** Per attempt; default 30 s. */
   timeoutMs?: number;
@@ -83,8 +86,7 @@ export class CloudflareClient {
       baseUrl: this.#baseUrl,
       credentials: this.credentials,
       limiter: this.#limiters.forCredential(this.credentials.fingerprint),
-      dispatcher:
-        options.dispatcher ?? (options.pools ?? sharedPools).forOrigin(new URL(this.#baseUrl).origin),
+      dispatcher: options.dispatcher ?? (options.pools ?? sharedPools).dispatcher,
       timeoutMs: options.timeoutMs ?? 30_000,
       maxAttempts: options.maxAttempts ?? 5,
       backoff: { ...defaultBackoffPolicy, ...options.backoff },

@@ -11,7 +11,15 @@ export {
 export { type Clock, systemClock } from "./clock.ts";
 export { CloudflareCredentials, type CredentialsSpec } from "./credentials.ts";
 export { CloudflareApiError, type CloudflareErrorKind, type CloudflareFailure, failureOf } from "./errors.ts";
-export { type AttemptObservation, type AttemptObserver, PoolRegistry } from "./http.ts";
+export {
+  type AttemptObservation,
+  type AttemptObserver,
+  describeEgressProxy,
+  type EgressProxy,
+  egressProxyFromEnv,
+  type PoolLimits,
+  PoolRegistry,
+} from "./http.ts";
 export {
   budgetPolicy,
   defaultRateLimitPolicy,

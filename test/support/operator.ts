@@ -27,6 +27,8 @@ export interface OperatorArgs {
   kubeconfig: string;
   cloudflareApiUrl: string;
   extraArgs?: string[];
+  /** Added to this process's environment, e.g. the proxy variables. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const mainPath = resolve("src/cli/main.ts");
@@ -46,7 +48,7 @@ export async function startOperator(args: OperatorArgs): Promise<OperatorProcess
       "--log-level=debug",
       ...(args.extraArgs ?? []),
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1", ...args.env } },
   );
   const logs: LogLine[] = [];
   const output: string[] = [];
