@@ -59,6 +59,11 @@ export const Reason = {
   Retained: "Retained",
   OriginUpdated: "OriginUpdated",
   OriginDeleted: "OriginDeleted",
+  // What a source reports on a route (events only; docs/sources.md).
+  InvalidAnnotation: "InvalidAnnotation",
+  HostnameRemoved: "HostnameRemoved",
+  HostnameReady: "HostnameReady",
+  HostnameFailed: "HostnameFailed",
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -144,6 +144,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
         zonePollIntervalMs: 5_000,
         validationScheduleScale: 1 / timeScale,
         perObjectMetrics: true,
+        sources: ["gateway-httproute"],
       },
       pino({ level: "debug" }, pino.destination({ dest: logFile, sync: false })),
     );

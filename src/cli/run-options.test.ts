@@ -23,7 +23,17 @@ describe("cfsaas-operator run flags", () => {
       perObjectMetrics: true,
       logLevel: "info",
       validationScheduleScale: 1,
+      sources: [],
     });
+  });
+
+  it("enables sources from --sources or CFSAAS_SOURCES, comma-separated, each once", () => {
+    expect(options(["--sources", "gateway-httproute, ingress,ingress"]).sources).toEqual([
+      "gateway-httproute",
+      "ingress",
+    ]);
+    expect(options([], { CFSAAS_SOURCES: "ingress" }).sources).toEqual(["ingress"]);
+    expect(options(["--sources="], { CFSAAS_SOURCES: "ingress" }).sources).toEqual([]);
   });
 
   it("takes each setting from its CFSAAS_ environment variable, and flags win over the environment", () => {
@@ -68,6 +78,7 @@ describe("cfsaas-operator run flags", () => {
     [["--zone-poll-interval", "5 minutes"], /duration such as/],
     [["--leader-elect=maybe"], /expects true or false/],
     [["--no-such-flag"], /Unknown option/],
+    [["--sources", "ingress,httproute"], /--sources accepts gateway-httproute, ingress; got "httproute"/],
   ])("rejects %j with a message that says what is expected", (argv, message) => {
     expect(() => parseRunArgs(argv, {})).toThrow(message);
   });

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { SOURCE_NAMES, type SourceName } from "../api/sources.ts";
 import type { OperatorConfig } from "../operator/operator.ts";
 
 /** Everything `run` takes: the operator's settings plus where to find the cluster and how much to log. */
@@ -85,6 +86,12 @@ const flags = [
     help: "export per-CustomHostname series (turn off for very large fleets)",
     boolean: true,
   },
+  {
+    flag: "sources",
+    env: "CFSAAS_SOURCES",
+    defaultValue: undefined,
+    help: `generate CustomHostnames from annotated routes, comma-separated: ${SOURCE_NAMES.join(", ")} (docs/sources.md)`,
+  },
   { flag: "log-level", env: "CFSAAS_LOG_LEVEL", defaultValue: "info", help: "trace|debug|info|warn|error" },
   {
     flag: "validation-schedule-scale",
@@ -122,6 +129,18 @@ function positive(flag: string, raw: string, integer: boolean): number {
     throw new Error(`--${flag} expects a positive ${integer ? "integer" : "number"}, got "${raw}"`);
   }
   return value;
+}
+
+function sourceList(flag: string, raw: string): SourceName[] {
+  const names = raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const unknown = names.filter((name) => !(SOURCE_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`--${flag} accepts ${SOURCE_NAMES.join(", ")}; got "${unknown.join(", ")}"`);
+  }
+  return [...new Set(names as SourceName[])];
 }
 
 function bool(flag: string, raw: string): boolean {
@@ -173,6 +192,7 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       requestBudget: { requests: Number(budget[1]), windowSeconds: Number(budget[2]) },
       zonePollIntervalMs: parseDuration("zone-poll-interval", get("zone-poll-interval")!),
       perObjectMetrics: bool("per-object-metrics", get("per-object-metrics")!),
+      sources: sourceList("sources", get("sources") ?? ""),
       logLevel: get("log-level")!,
       validationScheduleScale: positive(
         "validation-schedule-scale",

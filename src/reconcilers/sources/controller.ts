@@ -1,0 +1,162 @@
+/**
+ * The source controller as the manager registers it: one work queue of routes (HTTPRoutes, Ingresses: whichever
+ * `--sources` enables), woken by the routes, by the CustomHostnames they generated or compete with, and by the
+ * FallbackOrigins they name. It also tells each route's owner, through events on the route, when a generated
+ * hostname becomes Ready or fails. See docs/sources.md.
+ */
+import { ConditionType } from "../../api/conditions.ts";
+import type { CustomHostname } from "../../api/custom-hostname.ts";
+import { Reason } from "../../api/reasons.ts";
+import { FALLBACK_ORIGIN_ANNOTATION } from "../../api/sources.ts";
+import { Controller, type Runnable } from "../../kube/controller.ts";
+import type { Informer } from "../../kube/informer.ts";
+import { apiVersionOf } from "../../kube/resources.ts";
+import { findCondition } from "../../kube/status-conditions.ts";
+import type { ControllerContext } from "../context.ts";
+import { SourceClaims } from "./claims.ts";
+import { SourceExecutor } from "./executor.ts";
+import { participation } from "./plan.ts";
+import { parseRouteKey, type RouteKind, type RouteObject, routeKey } from "./route-kinds.ts";
+
+export const SOURCE_CONTROLLER = "source";
+
+export interface RouteSource {
+  kind: RouteKind;
+  informer: Informer<RouteObject>;
+}
+
+/**
+ * Ready reasons that mean "still on its way" (waiting on the customer's DNS or on Cloudflare), not a failure the
+ * route's owner must hear about.
+ */
+const progressReasons = new Set<string>([
+  Reason.Active,
+  Reason.PendingValidation,
+  Reason.Redeploying,
+  Reason.NotObserved,
+  Reason.Initializing,
+  Reason.PendingCertificateValidation,
+  Reason.PendingIssuance,
+  Reason.PendingDeployment,
+  Reason.CloudflareUnavailable,
+]);
+
+export function setupSourceController(context: ControllerContext, sources: RouteSource[]): Runnable {
+  const { customHostnames, fallbackOrigins } = context.caches;
+  const routes = new Map(sources.map((source) => [source.kind.resource.kind, source]));
+  const claims = new SourceClaims(sources.map((source) => source.kind));
+  const executor = new SourceExecutor({
+    api: context.api,
+    routes,
+    origins: fallbackOrigins,
+    claims,
+    events: context.events,
+    logger: context.logger,
+  });
+  const controller = new Controller({
+    name: SOURCE_CONTROLLER,
+    reconcile: (key) => executor.reconcile(key),
+    workers: context.workers,
+    observer: context.observer,
+  });
+  context.metrics.trackQueueDepth(SOURCE_CONTROLLER, () => controller.queue.depth);
+  const enqueue = (key: string) => controller.queue.add(key);
+  let started = false;
+
+  for (const { kind, informer } of sources) {
+    informer.onEvent((event) => {
+      const route = event.object;
+      const key = routeKey(kind.resource.kind, route.metadata.namespace ?? "", route.metadata.name);
+      enqueue(key);
+      if (event.type === "resync") return;
+      const taking = participation(kind, event.type === "deleted" ? undefined : route);
+      // A route whose annotations turned invalid keeps what it claimed: nothing changes until they are fixed.
+      if (taking.kind === "invalid") return;
+      const released = claims.setRouteClaims(
+        key,
+        route.metadata.creationTimestamp ?? "",
+        taking.kind === "in" ? taking.hostnames : [],
+      );
+      for (const hostname of released) for (const other of claims.routesClaiming(hostname)) enqueue(other);
+    });
+  }
+
+  customHostnames.onEvent((event) => {
+    if (event.type === "deleted") claims.removeCustomHostname(event.object);
+    else claims.upsertCustomHostname(event.object);
+    if (event.type === "resync") return;
+    if (event.type === "updated") {
+      reportReadiness(event.old, event.object);
+      if (!shapeChanged(event.old, event.object)) return;
+      for (const key of claims.interestedIn(event.old)) enqueue(key);
+    }
+    for (const key of claims.interestedIn(event.object)) enqueue(key);
+  });
+
+  fallbackOrigins.onEvent((event) => {
+    if (event.type !== "added" && event.type !== "deleted") return;
+    for (const { kind, informer } of sources) {
+      for (const route of informer.list()) {
+        if (route.metadata.annotations?.[FALLBACK_ORIGIN_ANNOTATION]?.trim() === event.object.metadata.name) {
+          enqueue(routeKey(kind.resource.kind, route.metadata.namespace ?? "", route.metadata.name));
+        }
+      }
+    }
+  });
+
+  /** Events on the route as a generated hostname becomes Ready, or stops on a failure. Leader only. */
+  function reportReadiness(old: CustomHostname, object: CustomHostname): void {
+    if (!started) return;
+    const owner = claims.ownerOf(object);
+    if (!owner) return;
+    const before = findCondition(old.status?.conditions, ConditionType.Ready);
+    const after = findCondition(object.status?.conditions, ConditionType.Ready);
+    if (!after || (before?.status === after.status && before.reason === after.reason)) return;
+    const { kind, namespace, name } = parseRouteKey(owner);
+    const source = routes.get(kind);
+    const route = source?.informer.get(`${namespace}/${name}`);
+    if (!source || !route) return;
+    const regarding = { ...route, apiVersion: apiVersionOf(source.kind.resource), kind };
+    const subject = `${object.spec.hostname} (CustomHostname ${object.metadata.name})`;
+    if (after.status === "True") {
+      void context.events.record(regarding, "Normal", Reason.HostnameReady, "Verify", `${subject} is Ready`);
+    } else if (after.status === "False" && !progressReasons.has(after.reason)) {
+      void context.events.record(
+        regarding,
+        "Warning",
+        Reason.HostnameFailed,
+        "Verify",
+        `${subject} is not Ready: ${after.reason}: ${after.message}`,
+      );
+    }
+  }
+
+  return {
+    name: SOURCE_CONTROLLER,
+    async start() {
+      started = true;
+      controller.start();
+      for (const { kind, informer } of sources) {
+        for (const route of informer.list()) {
+          enqueue(routeKey(kind.resource.kind, route.metadata.namespace ?? "", route.metadata.name));
+        }
+      }
+      // Routes deleted while no operator ran: their generated CustomHostnames are still to be deleted.
+      for (const owner of claims.owners()) enqueue(owner);
+    },
+    async stop() {
+      started = false;
+      await controller.stop();
+    },
+  };
+}
+
+/** A change the route must answer: its spec, our label and references, or the start of its deletion. */
+function shapeChanged(old: CustomHostname, object: CustomHostname): boolean {
+  return (
+    old.metadata.generation !== object.metadata.generation ||
+    old.metadata.deletionTimestamp !== object.metadata.deletionTimestamp ||
+    JSON.stringify(old.metadata.labels) !== JSON.stringify(object.metadata.labels) ||
+    JSON.stringify(old.metadata.ownerReferences) !== JSON.stringify(object.metadata.ownerReferences)
+  );
+}
