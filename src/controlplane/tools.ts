@@ -7,6 +7,8 @@ export interface ControlPlaneTools {
   kubeApiserver: string;
   etcd: string;
   helm: string;
+  /** The Gateway API standard channel CRDs (one YAML stream), for the HTTPRoute source's tests and the demo. */
+  gatewayApiCrds: string;
 }
 
 export function toolsDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll } from "vitest";
+import { locateTools } from "../../src/controlplane/tools.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import type { TestCluster } from "./control-plane.ts";
 
@@ -200,6 +201,17 @@ export async function installOperatorPrerequisites(cluster: TestCluster, token: 
     if (result.code !== 0 && !result.stderr.includes("AlreadyExists")) {
       throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
     }
+  }
+}
+
+/** The Gateway API standard channel CRDs, as `npm run setup` fetched them (server-side: they are too big for apply). */
+export async function installGatewayApiCrds(cluster: TestCluster): Promise<void> {
+  for (const args of [
+    ["apply", "--server-side", "-f", locateTools().gatewayApiCrds],
+    ["wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io"],
+  ]) {
+    const result = await cluster.kubectl(args);
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
   }
 }
 

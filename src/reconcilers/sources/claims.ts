@@ -104,6 +104,15 @@ export class SourceClaims {
     return [...(this.#routesByHostname.get(hostname) ?? [])];
   }
 
+  /**
+   * Another route of `namespace` that asks for `hostname`: it will take the generated CustomHostname over (its
+   * name comes from the hostname alone), so the route that dropped the hostname must not delete it.
+   */
+  successorIn(route: string, namespace: string, hostname: string): string | undefined {
+    const prefix = (key: string) => key.split("/")[1];
+    return this.routesClaiming(hostname).find((other) => other !== route && prefix(other) === namespace);
+  }
+
   /** Routes that might be waiting on `object`'s hostname, and the route that generated it. */
   interestedIn(object: CustomHostname): string[] {
     const owner = this.ownerOf(object);

@@ -50,6 +50,7 @@ export class SourceExecutor {
       generated: claims.generatedBy(key),
       fallbackOriginExists: (origin) => origins.get(origin) !== undefined,
       claimFor: (hostname) => claims.claimFor(key, namespace, hostname),
+      hasSuccessor: (hostname) => claims.successorIn(key, namespace, hostname) !== undefined,
     });
     const done: SourceWrite[] = [];
     const failures: unknown[] = [];

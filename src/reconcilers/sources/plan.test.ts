@@ -67,6 +67,7 @@ function world(routes: RouteObject[], hostnames: CustomHostname[] = [], origins 
       generated: claims.generatedBy(key),
       fallbackOriginExists: (originName) => origins.includes(originName),
       claimFor: (hostname) => claims.claimFor(key, "shop", hostname),
+      hasSuccessor: (hostname) => claims.successorIn(key, "shop", hostname) !== undefined,
     };
     return planRoute(input);
   };
@@ -257,6 +258,9 @@ describe("planning a route's CustomHostnames", () => {
     const arriving = httpRoute("arriving", ["a.customer.com"]);
     const orphan = generatedFor(leaving, "a.customer.com");
     const { plan } = world([leaving, arriving], [orphan]);
+    // The route that dropped it leaves it to its successor, whichever of the two is reconciled first.
+    expect(plan(leaving)).toEqual({ writes: [], events: [] });
+    expect(plan(undefined, "leaving")).toEqual({ writes: [], events: [] });
     const [write] = plan(arriving).writes;
     if (write?.kind !== "update") throw new Error("expected a takeover");
     expect(write.takeover).toBe(true);

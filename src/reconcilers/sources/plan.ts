@@ -41,6 +41,8 @@ export interface RoutePlanInput {
   generated: CustomHostname[];
   fallbackOriginExists(name: string): boolean;
   claimFor(hostname: string): Claim;
+  /** Whether another route of the namespace asks for `hostname` and will take its CustomHostname over. */
+  hasSuccessor(hostname: string): boolean;
 }
 
 /** What a route takes part with: its settings and hostnames, or why it does not. */
@@ -68,10 +70,13 @@ export function listNames(names: readonly string[]): string {
 
 export function planRoute(input: RoutePlanInput): RoutePlan {
   const { kind, route, generated } = input;
-  const live = generated.filter((object) => !object.metadata.deletionTimestamp);
+  // A hostname handed to another route of the namespace is taken over there, never deleted and recreated.
+  const deletable = generated.filter(
+    (object) => !object.metadata.deletionTimestamp && !input.hasSuccessor(object.spec.hostname),
+  );
   const taking = participation(kind, route);
   if (taking.kind === "out") {
-    return { writes: live.map((object) => ({ kind: "delete", object })), events: [] };
+    return { writes: deletable.map((object) => ({ kind: "delete", object })), events: [] };
   }
   if (taking.kind === "invalid") {
     // Leave everything as it is: a typo in an annotation must not delete customer hostnames.
@@ -143,7 +148,7 @@ export function planRoute(input: RoutePlanInput): RoutePlan {
       note: `left ${held.length} hostname(s) to the object that already claims them: ${listNames(held)}`,
     });
   }
-  for (const object of live) {
+  for (const object of deletable) {
     if (!wanted.has(object.spec.hostname)) writes.push({ kind: "delete", object });
   }
   return { writes, events };
