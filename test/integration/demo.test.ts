@@ -28,7 +28,8 @@ describe("the cfsaas-operator binary", () => {
     const demo = await runCommand(process.execPath, [main, "demo", "--time-scale", "120"]);
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toContain("every hostname is Ready");
-    for (const hostname of ["app.john-shop.com", "shop.acme-corp.net", "*.acme-corp.net"]) {
+    const fromRoute = ["store.bella-boutique.com", "shop.carlos-cafe.com"];
+    for (const hostname of ["app.john-shop.com", "shop.acme-corp.net", "*.acme-corp.net", ...fromRoute]) {
       expect(demo.stdout).toContain(hostname);
     }
     expect(demo.stdout).toMatch(/^export KUBECONFIG=\S+$/m);

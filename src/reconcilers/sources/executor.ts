@@ -22,12 +22,23 @@ export interface SourceExecutorOptions {
   logger: Logger;
 }
 
+/** Writes in flight at once: a route with hundreds of hostnames converges quickly without flooding the API server. */
+const concurrentWrites = 8;
+
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** A create that found the name taken means the cache has not seen an earlier create yet: look again soon. */
 const cacheCatchUpMs = 1_000;
 
 /**
- * Reconciles one route: plans from the caches, performs the writes one by one, and reports on the route what was
- * done. Routes are only read; a failed write is retried with backoff after the others have been made.
+ * Reconciles one route: plans from the caches, performs the writes (a few at a time), and reports on the route
+ * what was done. Routes are only read; a failed write is retried with backoff after the others have been made.
  */
 export class SourceExecutor {
   readonly #options: SourceExecutorOptions;
@@ -52,18 +63,20 @@ export class SourceExecutor {
       claimFor: (hostname) => claims.claimFor(key, namespace, hostname),
       hasSuccessor: (hostname) => claims.successorIn(key, namespace, hostname) !== undefined,
     });
-    const done: SourceWrite[] = [];
+    const succeeded = new Set<SourceWrite>();
     const failures: unknown[] = [];
     let behind = false;
-    for (const write of plan.writes) {
+    await forEachConcurrently(plan.writes, concurrentWrites, async (write) => {
       try {
-        await this.#perform(write);
-        done.push(write);
+        if (await this.#perform(write, key)) succeeded.add(write);
       } catch (error) {
-        if (write.kind === "create" && isConflict(error)) behind = true;
+        // The cache is behind the object (a name taken by a create it has not seen, a resourceVersion moved on
+        // by a status write): look again shortly, without the backoff of a failure.
+        if (isConflict(error)) behind = true;
         else failures.push(error);
       }
-    }
+    });
+    const done = plan.writes.filter((write) => succeeded.has(write));
     if (route) {
       for (const event of [...plan.events, ...reportWrites(done)]) {
         void this.#options.events.record(route, event.type, event.reason, event.action, event.note);
@@ -85,7 +98,8 @@ export class SourceExecutor {
     return behind ? { requeueAfterMs: cacheCatchUpMs } : undefined;
   }
 
-  async #perform(write: SourceWrite): Promise<void> {
+  /** Performs one write; false when there was nothing left to do (already gone, or no longer this route's). */
+  async #perform(write: SourceWrite, route: string): Promise<boolean> {
     const { api } = this.#options;
     const { object } = write;
     switch (write.kind) {
@@ -93,23 +107,46 @@ export class SourceExecutor {
         await api.request("POST", collectionPath(customHostnameResource, object.metadata.namespace), {
           body: object,
         });
-        return;
+        return true;
       case "update":
         // The cached resourceVersion makes this a compare-and-swap: a concurrent edit is a 409 and a retry.
         await api.request("PUT", objectPath(customHostnameResource, object), { body: object });
-        return;
+        return true;
       case "delete":
-        await api
-          .request("DELETE", objectPath(customHostnameResource, object), {
-            body: {
-              apiVersion: "v1",
-              kind: "DeleteOptions",
-              preconditions: { uid: object.metadata.uid, resourceVersion: object.metadata.resourceVersion },
-            },
-          })
-          .catch((error: unknown) => {
-            if (!isNotFound(error)) throw error;
-          });
+        return this.#deleteIfStillOwned(object, route);
+    }
+  }
+
+  /**
+   * Deletes a generated CustomHostname only if it still belongs to `route`: guarded by uid and resourceVersion,
+   * and when the cached version is stale (its controller writes status all the time), read again once.
+   */
+  async #deleteIfStillOwned(object: CustomHostname, route: string): Promise<boolean> {
+    const { api, claims } = this.#options;
+    const path = objectPath(customHostnameResource, object);
+    let current = object;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await api.request("DELETE", path, {
+          body: {
+            apiVersion: "v1",
+            kind: "DeleteOptions",
+            preconditions: { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion },
+          },
+        });
+        return true;
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        if (!isConflict(error) || attempt > 0) throw error;
+      }
+      try {
+        current = await api.request<CustomHostname>("GET", path);
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
+      if (current.metadata.uid !== object.metadata.uid || claims.ownerOf(current) !== route) return false;
+      if (current.metadata.deletionTimestamp) return false;
     }
   }
 }
