@@ -62,6 +62,8 @@ export function decideCustomHostname(input: CustomHostnameInput): CustomHostname
     case "failed":
       return failed(input, observation.failure, "Sync");
     case "absent":
+      // Absent by the zone listing: a refused create is not repeated before its retry either.
+      if (refusedUntilLater(input)) return unchanged(input);
       return step(input, create(object));
     case "found":
       return decideFound(input, observation.hostname, observation.source);
