@@ -4,11 +4,11 @@ import { CUSTOM_HOSTNAME_PLURAL, type CustomHostname } from "../../api/custom-ho
 import type { FallbackOrigin } from "../../api/fallback-origin.ts";
 import { API_GROUP, API_VERSION } from "../../api/group.ts";
 import { failureOf } from "../../cloudflare/errors.ts";
-import type { CloudflareClient } from "../../cloudflare/index.ts";
+import { BudgetWaitAborted, type CloudflareClient, withRequestPriority } from "../../cloudflare/index.ts";
 import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
-import type { Informer } from "../../kube/informer.ts";
+import { type Informer, objectKey } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
 import { conditionIsTrue, findCondition } from "../../kube/status-conditions.ts";
 import type { CustomHostnameMetricState } from "../../metrics/operator-metrics.ts";
@@ -26,6 +26,9 @@ export const customHostnameResource: ResourceType = {
   kind: "CustomHostname",
   namespaced: true,
 };
+
+/** A routine Cloudflare step that would wait longer than this for the request budget is reported queued. */
+export const QUEUE_AFTER_MS = 2_000;
 
 export interface CustomHostnameExecutorOptions {
   api: KubeApiClient;
@@ -48,6 +51,8 @@ export interface CustomHostnameExecutorOptions {
  */
 export class CustomHostnameExecutor {
   readonly #options: CustomHostnameExecutorOptions;
+  /** Keys whose create waits for the request budget, in the order they were first told to wait. */
+  readonly #createQueue = new Set<string>();
 
   constructor(options: CustomHostnameExecutorOptions) {
     this.#options = options;
@@ -57,6 +62,7 @@ export class CustomHostnameExecutor {
     const { hostnames, origins, access, claims } = this.#options;
     const cached = hostnames.get(key);
     if (!cached) {
+      this.#createQueue.delete(key);
       const [namespace = "", name = ""] = key.split("/");
       this.#options.onGone?.(namespace, name);
       return undefined;
@@ -160,7 +166,54 @@ export class CustomHostnameExecutor {
     return { kind: "found", hostname, source: "snapshot" };
   }
 
+  /**
+   * Deletes, edits and anything done for an object being deleted draw from the urgent share of the request
+   * budget; creates and validation checks are routine, and while the budget is spent they are not started:
+   * the reconcile reports them queued and comes back when their turn is near, instead of holding a worker.
+   */
   async #perform(
+    action: Exclude<CustomHostnameAction, { kind: "addFinalizer" | "removeFinalizer" }>,
+    client: CloudflareClient,
+    zoneId: string,
+    object: CustomHostname,
+  ): Promise<{ observation: HostnameObservation; succeeded: boolean }> {
+    const urgent =
+      action.kind === "delete" || action.kind === "update" || object.metadata.deletionTimestamp !== undefined;
+    if (!urgent) {
+      const queued = this.#queuedForBudget(objectKey(object), client, action.kind === "create");
+      if (queued) return { observation: queued, succeeded: false };
+    }
+    return withRequestPriority(urgent ? "urgent" : "routine", () =>
+      this.#call(action, client, zoneId, object),
+    );
+  }
+
+  /**
+   * A routine step waits its turn when the budget would hold it longer than QUEUE_AFTER_MS. Creates keep the
+   * order in which they were first told to wait, so a hostname applied during a rollout is created after those
+   * applied before it; a validation check simply comes back later.
+   */
+  #queuedForBudget(key: string, client: CloudflareClient, create: boolean): HostnameObservation | undefined {
+    const ahead = create ? this.#positionInCreateQueue(key) : 0;
+    const waitMs = client.estimatedWaitMs(ahead);
+    if (waitMs <= QUEUE_AFTER_MS) {
+      this.#createQueue.delete(key);
+      return undefined;
+    }
+    if (create) this.#createQueue.add(key);
+    return { kind: "queued", waitMs };
+  }
+
+  #positionInCreateQueue(key: string): number {
+    let position = 0;
+    for (const queued of this.#createQueue) {
+      if (queued === key) return position;
+      position++;
+    }
+    return position;
+  }
+
+  async #call(
     action: Exclude<CustomHostnameAction, { kind: "addFinalizer" | "removeFinalizer" }>,
     client: CloudflareClient,
     zoneId: string,
@@ -189,6 +242,8 @@ export class CustomHostnameExecutor {
         }
       }
     } catch (error) {
+      // Shutting down: no status is written for a call that never started.
+      if (error instanceof BudgetWaitAborted) throw error;
       const failure = failureOf(error);
       // 1406: it exists after all (a create whose reply was lost, or one made by someone else meanwhile).
       if (action.kind === "create" && failure.kind === "duplicate") {
