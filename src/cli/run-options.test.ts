@@ -54,7 +54,9 @@ describe("cfsaas-operator run flags", () => {
   });
 
   it("treats a bare boolean flag as true", () => {
-    expect(options(["--per-object-metrics"], { CFSAAS_PER_OBJECT_METRICS: "false" }).perObjectMetrics).toBe(true);
+    expect(options(["--per-object-metrics"], { CFSAAS_PER_OBJECT_METRICS: "false" }).perObjectMetrics).toBe(
+      true,
+    );
   });
 
   it("elects a leader unless told not to, so a second replica, however it came, stands by", () => {

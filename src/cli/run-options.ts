@@ -172,7 +172,8 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       cloudflareApiUrl: get("cloudflare-api-url")!.replace(/\/+$/, ""),
       workers: positive("workers", get("workers")!, true),
       leaderElect: bool("leader-elect", get("leader-elect")!),
-      leaderElectionNamespace: get("leader-election-namespace") ?? (env.POD_NAMESPACE || credentialsNamespace),
+      leaderElectionNamespace:
+        get("leader-election-namespace") ?? (env.POD_NAMESPACE || credentialsNamespace),
       metricsAddress: get("metrics-address")!,
       pageSize,
       requestBudget: { requests: Number(budget[1]), windowSeconds: Number(budget[2]) },
