@@ -26,6 +26,10 @@ export interface OperatorArgs {
   kubeconfig: string;
   cloudflareApiUrl: string;
   extraArgs?: string[];
+  /** `--credentials-namespace`; `null` passes no flag, so the operator picks its own default. */
+  credentialsNamespace?: string | null;
+  /** Added to the process' environment, e.g. the POD_NAMESPACE the downward API sets in a cluster. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const mainPath = resolve("src/cli/main.ts");
@@ -39,13 +43,15 @@ export async function startOperator(args: OperatorArgs): Promise<OperatorProcess
       `--kubeconfig=${args.kubeconfig}`,
       `--cloudflare-api-url=${args.cloudflareApiUrl}`,
       "--metrics-address=127.0.0.1:0",
-      "--credentials-namespace=cfsaas-system",
+      ...(args.credentialsNamespace === null
+        ? []
+        : [`--credentials-namespace=${args.credentialsNamespace ?? "cfsaas-system"}`]),
       "--zone-poll-interval=2s",
       "--validation-schedule-scale=0.01",
       "--log-level=debug",
       ...(args.extraArgs ?? []),
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...args.env, NODE_NO_WARNINGS: "1" } },
   );
   const logs: LogLine[] = [];
   const output: string[] = [];
