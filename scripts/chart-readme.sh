@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates charts/cfsaas-operator/README.md from README.md.gotmpl and the `# --` comments of values.yaml, with
-# the helm-docs that `npm run setup` builds. test/chart-readme.test.ts checks the committed file is up to date.
+# the helm-docs that `npm run setup` builds. test/release/chart-readme.test.ts checks the committed file is up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS_DIR="${CFSAAS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cfsaas-operator/tools}"
