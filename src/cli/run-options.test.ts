@@ -59,6 +59,17 @@ describe("cfsaas-operator run flags", () => {
     );
   });
 
+  it("takes the last of a repeated flag, so the chart's extraArgs override its own flags", () => {
+    expect(
+      options([
+        "--zone-poll-interval=5m",
+        "--leader-elect=true",
+        "--zone-poll-interval=30s",
+        "--leader-elect=false",
+      ]),
+    ).toMatchObject({ zonePollIntervalMs: 30_000, leaderElect: false });
+  });
+
   it("elects a leader unless told not to, so a second replica, however it came, stands by", () => {
     expect(options([]).leaderElect).toBe(true);
     expect(options(["--leader-elect=false"]).leaderElect).toBe(false);
