@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
@@ -16,7 +16,7 @@ import {
   startSaasWorld,
 } from "../support/operator.ts";
 
-const chartPath = resolve("charts/cfsaas-operator");
+const chart = resolve("charts/cfsaas-operator");
 /** The last commit whose chart kept its CRDs in crds/ (chart 0.1.0 before templated CRDs): the upgrade's start. */
 const previousChartCommit = "e6426eab3733d0d648fdcdf537360569a7a8fb06";
 // helm is built without Kubernetes-version ldflags; the chart's kubeVersion needs a real one.
@@ -27,23 +27,6 @@ interface Manifest {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   [field: string]: unknown;
-}
-
-/**
- * The chart as it will ship. Another engineer writes files/prometheus-rules.yaml and files/grafana-dashboard.json;
- * until both exist, a temporary copy stands in a placeholder for the missing one so the templates can render.
- */
-async function shippableChart(): Promise<string> {
-  const placeholders: Record<string, string> = {
-    "files/prometheus-rules.yaml": "groups:\n  - name: placeholder\n    rules: []\n",
-    "files/grafana-dashboard.json": '{"title": "placeholder", "panels": []}\n',
-  };
-  const missing = Object.keys(placeholders).filter((file) => !existsSync(join(chartPath, file)));
-  if (missing.length === 0) return chartPath;
-  const copy = join(await mkdtemp(join(tmpdir(), "cfsaas-chart-")), "cfsaas-operator");
-  await cp(chartPath, copy, { recursive: true });
-  for (const file of missing) await writeFile(join(copy, file), placeholders[file]!);
-  return copy;
 }
 
 function parseManifests(text: string): Manifest[] {
@@ -87,28 +70,19 @@ function operatorContainer(deployment: Manifest): Container {
   return spec.template.spec.containers[0]!;
 }
 
-let chart: string;
-const fullValues = ["--values", join(chartPath, "ci/full-values.yaml")];
+const fullValues = ["--values", join(chart, "ci/full-values.yaml")];
 /** Every ci/*-values.yaml: each must lint, render and pass a server-side dry run. */
-const ciValueFiles = (await readdir(join(chartPath, "ci")))
+const ciValueFiles = (await readdir(join(chart, "ci")))
   .filter((file) => file.endsWith("-values.yaml"))
   .sort();
-
-beforeAll(async () => {
-  chart = await shippableChart();
-});
-
-afterAll(async () => {
-  if (chart !== undefined && chart !== chartPath) await rm(dirname(chart), { recursive: true, force: true });
-});
 
 describe("the Helm chart", () => {
   it("carries CRDs identical byte for byte to the repository's crds/, as do the plain manifests", async () => {
     const sources = (await readdir("crds")).sort();
     expect(sources.length).toBeGreaterThan(0);
     // Not the chart's crds/ folder, which Helm installs once and never upgrades: templates/crds.yaml renders these.
-    expect(existsSync(join(chartPath, "crds"))).toBe(false);
-    for (const copies of [join(chartPath, "files/crds"), "deploy/crds"]) {
+    expect(existsSync(join(chart, "crds"))).toBe(false);
+    for (const copies of [join(chart, "files/crds"), "deploy/crds"]) {
       expect((await readdir(copies)).sort()).toEqual(sources);
       for (const file of sources) {
         expect(await readFile(join(copies, file)), `${copies}/${file}`).toEqual(
@@ -120,7 +94,7 @@ describe("the Helm chart", () => {
 
   it.each([
     ["default values", []],
-    ...ciValueFiles.map((file) => [`ci/${file}`, ["--values", join(chartPath, "ci", file)]]),
+    ...ciValueFiles.map((file) => [`ci/${file}`, ["--values", join(chart, "ci", file)]]),
   ])("passes helm lint --strict with %s", async (_name, args) => {
     const result = await helm(["lint", chart, "--strict", ...kubeVersion, ...args]);
     expect(result.stderr + result.stdout).not.toMatch(/\[(WARNING|ERROR)\]|Fail:/);
@@ -594,7 +568,7 @@ describe("the chart and deploy/ against a real API server", () => {
     });
     const { text, manifests } = await renderChart(chart, "platform", namespace, [
       "--values",
-      join(chartPath, "ci", file),
+      join(chart, "ci", file),
     ]);
     const applied = await dryRun(text);
     for (const manifest of manifests) {
