@@ -709,6 +709,22 @@ describe("the chart and deploy/ against a real API server", () => {
     }
   });
 
+  it("accepts the CRD examples Artifact Hub shows (Chart.yaml's artifacthub.io/crdsExamples)", async () => {
+    const annotations = (
+      parse(await readFile(join(chart, "Chart.yaml"), "utf8")) as {
+        annotations: Record<string, string>;
+      }
+    ).annotations;
+    const examples = parse(annotations["artifacthub.io/crdsExamples"]!) as Manifest[];
+    const namespace = await cluster.namespace("examples");
+    const inTestNamespace = examples.map((example) =>
+      example.metadata.namespace ? { ...example, metadata: { ...example.metadata, namespace } } : example,
+    );
+    const applied = await dryRun(JSON.stringify({ apiVersion: "v1", kind: "List", items: inTestNamespace }));
+    for (const example of examples)
+      expect(applied).toContain(`/${example.metadata.name} created (server dry run)`);
+  });
+
   it("accepts kubectl apply -k deploy/", async () => {
     // Namespaced objects cannot be dry-run into a namespace that does not exist yet.
     await kubectl(["create", "namespace", "cfsaas-system", "--save-config"]);
