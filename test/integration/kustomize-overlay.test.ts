@@ -90,6 +90,15 @@ describe("a kustomize overlay of deploy/ into another namespace", () => {
     ]);
     expect(established.code, established.stderr).toBe(0);
 
+    const serviceAccount = `system:serviceaccount:${overlayNamespace}:cfsaas-operator`;
+    const canI = async (args: string[]) =>
+      (await cluster.kubectl(["auth", "can-i", ...args, `--as=${serviceAccount}`])).stdout.trim();
+    expect(await canI(["list", "secrets", "-n", overlayNamespace])).toBe("yes");
+    expect(await canI(["update", "leases.coordination.k8s.io/cfsaas-operator", "-n", overlayNamespace])).toBe(
+      "yes",
+    );
+    expect(await canI(["list", "secrets", "-n", "cfsaas-system"])).toBe("no");
+
     const world = await startSaasWorld();
     let operator: OperatorProcess | undefined;
     try {
