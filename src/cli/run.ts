@@ -1,4 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import { describeEgressProxy, sharedPools } from "../cloudflare/index.ts";
 import { createLogger, errorFields } from "../logging/logger.ts";
 import { Operator } from "../operator/operator.ts";
 import { parseRunArgs, RUN_USAGE } from "./run-options.ts";
@@ -13,6 +14,8 @@ export async function runCommand(argv: string[]): Promise<void> {
   const { kubeconfig, logLevel, ...settings } = parsed.options;
   const options = parsed.options;
   const logger = createLogger({ level: logLevel });
+  // Throws on a malformed proxy URL before anything starts; never logs a proxy's user or password.
+  const cloudflareProxy = describeEgressProxy(sharedPools.proxy);
   const kubeConfig = new KubeConfig();
   if (kubeconfig) kubeConfig.loadFromFile(kubeconfig);
   else kubeConfig.loadFromCluster();
@@ -35,6 +38,7 @@ export async function runCommand(argv: string[]): Promise<void> {
     {
       credentialsNamespace: options.credentialsNamespace,
       cloudflareApiUrl: options.cloudflareApiUrl,
+      cloudflareProxy,
       workers: options.workers,
       leaderElect: options.leaderElect,
       pageSize: options.pageSize,

@@ -10,9 +10,18 @@ export {
 } from "./client.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { CloudflareCredentials, type CredentialsSpec } from "./credentials.ts";
-export { CloudflareApiError, type CloudflareErrorKind } from "./errors.ts";
-export { type AttemptObservation, type AttemptObserver, PoolRegistry } from "./http.ts";
+export { CloudflareApiError, type CloudflareErrorKind, type CloudflareFailure, failureOf } from "./errors.ts";
 export {
+  type AttemptObservation,
+  type AttemptObserver,
+  describeEgressProxy,
+  type EgressProxy,
+  egressProxyFromEnv,
+  type PoolLimits,
+  PoolRegistry,
+} from "./http.ts";
+export {
+  budgetPolicy,
   defaultRateLimitPolicy,
   type Headroom,
   RateLimiterRegistry,

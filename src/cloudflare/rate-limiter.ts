@@ -1,7 +1,7 @@
 /**
  * Cloudflare allows 1,200 requests per 300 s per user, across dashboard, tokens and keys, then blocks every call
- * for 5 minutes (API-NOTES §8). Every client using one credential therefore draws from one token bucket, sized
- * under that limit, which also stops for the whole `retry-after` when a 429 gets through anyway.
+ * for 5 minutes (docs/cloudflare-api.md#rate-limits). Every client using one credential therefore draws from one
+ * token bucket, sized under that limit, which also stops for the whole `retry-after` when a 429 gets through anyway.
  */
 import { type Clock, systemClock } from "./clock.ts";
 
@@ -16,7 +16,15 @@ export interface RateLimitPolicy {
 /** 1,000 + a burst of 20 per 300 s stays under Cloudflare's 1,200, leaving room for people using the dashboard. */
 export const defaultRateLimitPolicy: RateLimitPolicy = { requests: 1000, windowSeconds: 300, burst: 20 };
 
-/** Without `retry-after`, Cloudflare's documented block lasts 5 minutes (API-NOTES §8). */
+/**
+ * The policy for a request budget of `requests` per `windowSeconds`: a burst of a tenth of the budget, between 1
+ * and 20, so a small budget cannot be spent in one go and a large one still starts with a handful of calls at once.
+ */
+export function budgetPolicy(budget: { requests: number; windowSeconds: number }): RateLimitPolicy {
+  return { ...budget, burst: Math.max(1, Math.min(20, Math.floor(budget.requests / 10))) };
+}
+
+/** Without `retry-after`, Cloudflare's documented block lasts 5 minutes (docs/cloudflare-api.md#rate-limits). */
 export const defaultRateLimitPauseSeconds = 300;
 
 export interface ServerRateLimit {

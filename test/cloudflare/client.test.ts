@@ -186,7 +186,7 @@ describe("custom hostnames", () => {
       const requests = ((await stats()).byEndpoint[listEndpoint] ?? 0) - before;
       return { hostnames: listed.map((item) => item.hostname).sort(), requests };
     };
-    // The simulator caps pages at 50 like [spec24]; asking for 1000 ([ref26]) must still read all 55.
+    // The simulator caps pages at 50 (the 2024 extract's maximum); asking for 1000 must still read all 55.
     for (const [perPage, pages] of [
       [50, 2],
       [1000, 2],

@@ -13,6 +13,7 @@ import {
   type OperatorProcess,
   startOperator,
   startSaasWorld,
+  waitLong,
 } from "../support/operator.ts";
 
 interface Manifest {
@@ -23,7 +24,6 @@ interface Manifest {
 }
 
 const overlayNamespace = "platform-cfsaas";
-const waitLong = { timeout: 60_000, interval: 250 };
 
 function ready(object: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined) {
   return object?.status?.conditions?.find((condition) => condition.type === "Ready")?.status;

@@ -14,6 +14,7 @@ import {
   type OperatorProcess,
   startOperator,
   startSaasWorld,
+  waitLong,
 } from "../support/operator.ts";
 
 const chart = resolve("charts/cfsaas-operator");
@@ -44,8 +45,6 @@ async function renderChart(chart: string, release: string, namespace: string, ar
   if (result.code !== 0) throw new Error(`helm template failed: ${result.stderr}`);
   return { text: result.stdout, manifests: parseManifests(result.stdout) };
 }
-
-const waitLong = { timeout: 60_000, interval: 250 };
 
 function readiness(
   object: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined,

@@ -1,13 +1,16 @@
 import type { Logger } from "pino";
-import type { FallbackOrigin } from "../../api/fallback-origin.ts";
+import { ConditionType } from "../../api/conditions.ts";
+import { FALLBACK_ORIGIN_PLURAL, type FallbackOrigin } from "../../api/fallback-origin.ts";
 import { API_GROUP, API_VERSION } from "../../api/group.ts";
+import { failureOf } from "../../cloudflare/errors.ts";
 import type { CloudflareClient } from "../../cloudflare/index.ts";
 import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
-import { type CloudflareAccess, failureOf } from "../../zones/cloudflare-access.ts";
+import { conditionIsTrue } from "../../kube/status-conditions.ts";
+import type { CloudflareAccess } from "../../zones/cloudflare-access.ts";
 import type { ConflictingClaim } from "../model.ts";
 import { runSteps } from "../step-runner.ts";
 import { decideFallbackOrigin } from "./decide.ts";
@@ -16,7 +19,7 @@ import { FALLBACK_ORIGIN_FINALIZER, type FallbackOriginAction, type OriginObserv
 export const fallbackOriginResource: ResourceType = {
   group: API_GROUP,
   version: API_VERSION,
-  plural: "fallbackorigins",
+  plural: FALLBACK_ORIGIN_PLURAL,
   kind: "FallbackOrigin",
   namespaced: false,
 };
@@ -86,8 +89,7 @@ export class FallbackOriginExecutor {
         return this.#perform(action, zoneAccess.client, current.spec.zoneId);
       },
       settled: (current, decision) => {
-        const ready =
-          decision.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+        const ready = conditionIsTrue(decision.status.conditions, ConditionType.Ready);
         this.#options.onState?.(current.metadata.name, current.spec.zoneId, ready);
         return { originStatus: decision.status.originStatus };
       },
