@@ -7,6 +7,8 @@ set -euo pipefail
 KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
 HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
+HELM_DOCS_VERSION="${HELM_DOCS_VERSION:-v1.14.2}"
 TOOLS_DIR="${CFSAAS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cfsaas-operator/tools}"
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
@@ -91,6 +93,19 @@ build_helm() {
   log "built helm $HELM_VERSION in $(elapsed "$start")"
 }
 
+# Linters the tests run on the release pipeline and the chart: actionlint checks .github/workflows, helm-docs
+# generates the chart's README from values.yaml comments. Plain `go install`s, cached like helm.
+build_go_tool() {
+  local name="$1" package="$2" version="$3"
+  local out="$TOOLS_DIR/$name-$version/$name"
+  if [[ -x "$out" ]]; then log "$name $version cached at $out"; return; fi
+  local start; start=$(date +%s)
+  log "building $name $version"
+  mkdir -p "$(dirname "$out")"
+  GOBIN="$(dirname "$out")" go install -trimpath -ldflags "-s -w" "$package@$version"
+  log "built $name $version in $(elapsed "$start")"
+}
+
 # Debian packages some tests use: promtool checks the alerting rules, lua5.1 runs the Argo CD health checks
 # (Argo CD's Lua dialect). Installed only when missing; needs root, as on CI and these machines.
 install_debian_tools() {
@@ -114,11 +129,15 @@ install_debian_tools
 build_etcd
 build_kube_apiserver
 build_helm
+build_go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+build_go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION"
 # The test harness reads this file to find the binaries.
 cat >"$TOOLS_DIR/versions.json" <<JSON
 {"kubeApiserver": "$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver",
  "etcd": "$TOOLS_DIR/etcd-$ETCD_VERSION/etcd",
- "helm": "$TOOLS_DIR/helm-$HELM_VERSION/helm"}
+ "helm": "$TOOLS_DIR/helm-$HELM_VERSION/helm",
+ "actionlint": "$TOOLS_DIR/actionlint-$ACTIONLINT_VERSION/actionlint",
+ "helmDocs": "$TOOLS_DIR/helm-docs-$HELM_DOCS_VERSION/helm-docs"}
 JSON
 log "tools ready in $TOOLS_DIR (total $(elapsed "$total_start"))"
 "$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver" --version >&2

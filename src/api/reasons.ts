@@ -26,6 +26,8 @@ export const Reason = {
   DeletionTimedOut: "DeletionTimedOut",
   NotActive: "NotActive",
   OriginNotSet: "OriginNotSet",
+  // Waiting for the operator's own Cloudflare request budget.
+  Queued: "Queued",
   // What blocks the operator until the user acts.
   FallbackOriginNotFound: "FallbackOriginNotFound",
   Conflict: "Conflict",

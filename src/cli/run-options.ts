@@ -27,8 +27,8 @@ const flags = [
   {
     flag: "credentials-namespace",
     env: "CFSAAS_CREDENTIALS_NAMESPACE",
-    defaultValue: "cfsaas-system",
-    help: "namespace of the Cloudflare credentials Secrets (the operator's own)",
+    defaultValue: undefined,
+    help: "namespace of the Cloudflare credentials Secrets (default: POD_NAMESPACE, else cfsaas-system)",
   },
   {
     flag: "cloudflare-api-url",
@@ -45,8 +45,8 @@ const flags = [
   {
     flag: "leader-elect",
     env: "CFSAAS_LEADER_ELECT",
-    defaultValue: "false",
-    help: "elect one active replica through a Lease (run it with replicas > 1)",
+    defaultValue: "true",
+    help: "elect one active replica through a Lease; false only when one process can ever run",
     boolean: true,
   },
   {
@@ -149,6 +149,9 @@ function bool(flag: string, raw: string): boolean {
   throw new Error(`--${flag} expects true or false, got "${raw}"`);
 }
 
+/** The credentials (and Lease) namespace outside a cluster, when neither the flag nor POD_NAMESPACE says. */
+const fallbackNamespace = "cfsaas-system";
+
 export type ParsedRunArgs = { help: true } | { help: false; options: RunOptions };
 
 /** Flags win over environment variables, which win over defaults. Throws messages fit for the user. */
@@ -175,7 +178,9 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   const budget = /^(\d+)\/(\d+)$/.exec(get("request-budget")!);
   if (!budget)
     throw new Error(`--request-budget expects N/S such as 1000/300, got "${get("request-budget")}"`);
-  const credentialsNamespace = get("credentials-namespace")!;
+  // In a cluster the downward API gives the pod's namespace, which is where the manifests put the credentials Role:
+  // a kustomize overlay that moves the namespace moves both (docs/install.md).
+  const credentialsNamespace = get("credentials-namespace") ?? (env.POD_NAMESPACE || fallbackNamespace);
   const pageSize = positive("page-size", get("page-size")!, true);
   if (pageSize < 5) throw new Error("--page-size must be at least 5 (Cloudflare's minimum per_page)");
   return {
@@ -186,7 +191,8 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       cloudflareApiUrl: get("cloudflare-api-url")!.replace(/\/+$/, ""),
       workers: positive("workers", get("workers")!, true),
       leaderElect: bool("leader-elect", get("leader-elect")!),
-      leaderElectionNamespace: get("leader-election-namespace") ?? env.POD_NAMESPACE ?? credentialsNamespace,
+      leaderElectionNamespace:
+        get("leader-election-namespace") ?? (env.POD_NAMESPACE || credentialsNamespace),
       metricsAddress: get("metrics-address")!,
       pageSize,
       requestBudget: { requests: Number(budget[1]), windowSeconds: Number(budget[2]) },

@@ -97,6 +97,14 @@ export class CloudflareClient {
     });
   }
 
+  /**
+   * How long a routine request asked for now would wait for this credential's budget, behind `ahead` more that
+   * were promised a turn before it: lets a caller report "queued" instead of holding a worker while it waits.
+   */
+  estimatedWaitMs(ahead = 0): number {
+    return this.#limiters.forCredential(this.credentials.fingerprint).estimatedWaitMs(ahead);
+  }
+
   /** Headroom of this client's credential, shared with every other client of it. */
   rateLimitHeadroom(): Headroom {
     return this.#limiters.forCredential(this.credentials.fingerprint).headroom();

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../api/fallback-origin.ts";
 import type { SourceName } from "../api/sources.ts";
-import { budgetPolicy, RateLimiterRegistry } from "../cloudflare/index.ts";
+import { RateLimiterRegistry } from "../cloudflare/index.ts";
 import { isNotFound, KubeApiClient } from "../kube/api-client.ts";
 import type { ControllerObserver, Runnable } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
@@ -60,6 +60,8 @@ export class Operator {
   /** Informers of the enabled sources' routes: none unless `--sources` asks, so no route is watched for nothing. */
   readonly #routeSources: RouteSource[];
   readonly #runnables: Runnable[];
+  /** The Cloudflare request budget of every credential, closed first on shutdown so no new call starts. */
+  readonly #budgets: RateLimiterRegistry;
   readonly #elector: LeaderElector | undefined;
   #server: Awaited<ReturnType<typeof startObservabilityServer>> | undefined;
   #leading = false;
@@ -88,11 +90,12 @@ export class Operator {
       const kind = routeKinds[source];
       return { kind, informer: informer<RouteObject>(kind.resource.kind, collectionPath(kind.resource)) };
     });
+    this.#budgets = new RateLimiterRegistry({ policy: config.requestBudget });
     const access = new CloudflareAccess({
       secrets: this.#caches.secrets,
       credentialsNamespace: config.credentialsNamespace,
       baseUrl: config.cloudflareApiUrl,
-      limiters: new RateLimiterRegistry({ policy: budgetPolicy(config.requestBudget) }),
+      limiters: this.#budgets,
       perPage: config.pageSize,
       observer: (attempt) => this.metrics.cloudflareAttempt(attempt),
     });
@@ -184,9 +187,13 @@ export class Operator {
     return lost;
   }
 
-  /** Finishes the reconciles in flight, releases the Lease, stops watching and serving. */
+  /**
+   * Starts no new Cloudflare call (waits for the request budget are abandoned), lets the calls on the wire finish,
+   * releases the Lease so a standby takes over at once, stops watching and serving.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#budgets.close();
     this.#leading = false;
     await Promise.all(this.#runnables.map((runnable) => runnable.stop()));
     await this.#elector?.release();

@@ -28,7 +28,9 @@ export interface OperatorArgs {
   kubeconfig: string;
   cloudflareApiUrl: string;
   extraArgs?: string[];
-  /** Added to this process's environment, e.g. the proxy variables. */
+  /** `--credentials-namespace`; `null` passes no flag, so the operator picks its own default. */
+  credentialsNamespace?: string | null;
+  /** Added to this process's environment, e.g. the proxy variables or the POD_NAMESPACE of the downward API. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -43,7 +45,9 @@ export async function startOperator(args: OperatorArgs): Promise<OperatorProcess
       `--kubeconfig=${args.kubeconfig}`,
       `--cloudflare-api-url=${args.cloudflareApiUrl}`,
       "--metrics-address=127.0.0.1:0",
-      "--credentials-namespace=cfsaas-system",
+      ...(args.credentialsNamespace === null
+        ? []
+        : [`--credentials-namespace=${args.credentialsNamespace ?? "cfsaas-system"}`]),
       "--zone-poll-interval=2s",
       "--validation-schedule-scale=0.01",
       "--log-level=debug",

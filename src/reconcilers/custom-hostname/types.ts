@@ -23,7 +23,9 @@ export type HostnameObservation =
   | { kind: "found"; hostname: CloudflareHostname; source: "get" | "list" | "create" | "update" | "snapshot" }
   /** Looked up by id (if any) and by exact name: Cloudflare has no such hostname in the zone. */
   | { kind: "absent" }
-  | { kind: "failed"; failure: CloudflareFailure };
+  | { kind: "failed"; failure: CloudflareFailure }
+  /** The step was not started: the request budget would hold it about `waitMs`; its turn comes then. */
+  | { kind: "queued"; waitMs: number };
 
 export interface CustomHostnameInput {
   /** The resource as cached (never mutated). */
