@@ -9,6 +9,7 @@ ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
 HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
 HELM_DOCS_VERSION="${HELM_DOCS_VERSION:-v1.14.2}"
+GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-v1.6.3}"
 TOOLS_DIR="${CFSAAS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cfsaas-operator/tools}"
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
@@ -106,6 +107,34 @@ build_go_tool() {
   log "built $name $version in $(elapsed "$start")"
 }
 
+# The Gateway API standard channel CRDs, for the HTTPRoute source's tests and the demo: the YAML the release ships
+# lives in the sigs.k8s.io/gateway-api module, so the module proxy serves it like the sources above. Every CRD of
+# config/crd/standard goes into one stream; the ValidatingAdmissionPolicy beside them (it guards upgrades
+# between channels) is left out.
+fetch_gateway_api_crds() {
+  local out="$TOOLS_DIR/gateway-api-$GATEWAY_API_VERSION/standard-crds.yaml"
+  if [[ -f "$out" ]]; then log "Gateway API $GATEWAY_API_VERSION CRDs cached at $out"; return; fi
+  local work; work=$(mktemp -d)
+  log "fetching Gateway API $GATEWAY_API_VERSION CRDs"
+  (
+    cd "$work"
+    go mod init cfsaas.dev/tools/gateway-api >/dev/null 2>&1
+    local dir
+    dir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    mkdir -p "$(dirname "$out")"
+    local crd
+    for crd in "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+      [[ "$crd" == *_vap_* ]] && continue
+      printf -- '---\n'
+      cat "$crd"
+    done >"$out.tmp"
+    grep -q '^  name: httproutes.gateway.networking.k8s.io$' "$out.tmp"
+    mv "$out.tmp" "$out"
+  )
+  rm -rf "$work"
+}
+
 # Debian packages some tests use: promtool checks the alerting rules, lua5.1 runs the Argo CD health checks
 # (Argo CD's Lua dialect). Installed only when missing; needs root, as on CI and these machines.
 install_debian_tools() {
@@ -131,13 +160,15 @@ build_kube_apiserver
 build_helm
 build_go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
 build_go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION"
+fetch_gateway_api_crds
 # The test harness reads this file to find the binaries.
 cat >"$TOOLS_DIR/versions.json" <<JSON
 {"kubeApiserver": "$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver",
  "etcd": "$TOOLS_DIR/etcd-$ETCD_VERSION/etcd",
  "helm": "$TOOLS_DIR/helm-$HELM_VERSION/helm",
  "actionlint": "$TOOLS_DIR/actionlint-$ACTIONLINT_VERSION/actionlint",
- "helmDocs": "$TOOLS_DIR/helm-docs-$HELM_DOCS_VERSION/helm-docs"}
+ "helmDocs": "$TOOLS_DIR/helm-docs-$HELM_DOCS_VERSION/helm-docs",
+ "gatewayApiCrds": "$TOOLS_DIR/gateway-api-$GATEWAY_API_VERSION/standard-crds.yaml"}
 JSON
 log "tools ready in $TOOLS_DIR (total $(elapsed "$total_start"))"
 "$TOOLS_DIR/kube-apiserver-$KUBE_VERSION/kube-apiserver" --version >&2

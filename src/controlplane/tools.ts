@@ -23,6 +23,9 @@ export function locateTools(env: NodeJS.ProcessEnv = process.env): ControlPlaneT
     throw new Error(`control-plane binaries not found (${manifest} is missing): run \`npm run setup\` first`);
   }
   const tools = JSON.parse(readFileSync(manifest, "utf8")) as ControlPlaneTools;
+  for (const name of ["kubeApiserver", "etcd", "helm", "gatewayApiCrds"] as const) {
+    if (!tools[name]) throw new Error(`${manifest} lists no ${name}: run \`npm run setup\` again`);
+  }
   for (const [name, path] of Object.entries(tools)) {
     if (!existsSync(path)) throw new Error(`${name} binary ${path} is missing: run \`npm run setup\` again`);
   }

@@ -11,7 +11,9 @@ import { runCommand, useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
   getObject,
+  installGatewayApiCrds,
   type OperatorProcess,
+  secondZoneId,
   startOperator,
   startSaasWorld,
   waitLong,
@@ -248,6 +250,7 @@ describe("the Helm chart", () => {
       "--log-level=debug",
       "--metrics-address=:9090",
       "--per-object-metrics=false",
+      "--sources=gateway-httproute,ingress",
       "--validation-schedule-scale=1",
     ]);
     expect(container.env).toEqual([
@@ -433,6 +436,62 @@ describe("the Helm chart", () => {
     ],
   ])("renders %s", async (_name, args, check) => {
     check((await renderChart(chart, "r", "operators", args as string[])).manifests);
+  });
+
+  it.each([
+    [[], [], undefined],
+    [["ingress"], ["ingresses"], "--sources=ingress"],
+    [["gateway-httproute"], ["httproutes"], "--sources=gateway-httproute"],
+    [["gateway-httproute", "ingress"], ["httproutes", "ingresses"], "--sources=gateway-httproute,ingress"],
+  ])(
+    "grants sources %j reading only their routes, and CustomHostname writes only with a source",
+    async (sources, routes, flag) => {
+      const { manifests } = await renderChart(chart, "cfsaas-operator", "operators", [
+        "--set-json",
+        `sources=${JSON.stringify(sources)}`,
+      ]);
+      const rules = (
+        find(manifests, "ClusterRole", "cfsaas-operator") as unknown as {
+          rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+        }
+      ).rules;
+      const routeRules = rules.filter((rule) =>
+        rule.apiGroups.some(
+          (group) => group === "gateway.networking.k8s.io" || group === "networking.k8s.io",
+        ),
+      );
+      expect(routeRules.flatMap((rule) => rule.resources)).toEqual(routes);
+      for (const rule of routeRules) expect(rule.verbs).toEqual(["list", "watch"]);
+      const writes = rules.filter(
+        (rule) => rule.resources.includes("customhostnames") && rule.verbs.includes("create"),
+      );
+      expect(writes).toEqual(
+        sources.length > 0
+          ? [
+              {
+                apiGroups: ["cfsaas.dev"],
+                resources: ["customhostnames"],
+                verbs: ["create", "update", "delete"],
+              },
+            ]
+          : [],
+      );
+      const args = operatorContainer(find(manifests, "Deployment", "cfsaas-operator")).args;
+      expect(args.filter((arg) => arg.startsWith("--sources"))).toEqual(flag ? [flag] : []);
+    },
+  );
+
+  it("refuses a source the operator does not know", async () => {
+    const result = await helm([
+      "template",
+      "r",
+      chart,
+      ...kubeVersion,
+      "--set-json",
+      'sources=["httproute"]',
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("at '/sources/0': value must be one of 'gateway-httproute', 'ingress'");
   });
 
   it("grants people, through the aggregated ClusterRoles, CustomHostnames to edit and FallbackOrigins to read", async () => {
@@ -816,6 +875,8 @@ describe("the chart and deploy/ against a real API server", () => {
       ["create a custom hostname", (ns) => ["create", "customhostnames.cfsaas.dev", "-n", ns.tenant]],
       ["update a custom hostname's spec", (ns) => ["update", "customhostnames.cfsaas.dev", "-n", ns.tenant]],
       ["delete a fallback origin", () => ["delete", "fallbackorigins.cfsaas.dev"]],
+      ["list HTTPRoutes (no source chosen)", () => ["list", "httproutes.gateway.networking.k8s.io", "-A"]],
+      ["list Ingresses (no source chosen)", () => ["list", "ingresses.networking.k8s.io", "-A"]],
       ["create pods", (ns) => ["create", "pods", "-n", ns.release]],
       ["get ConfigMaps", (ns) => ["get", "configmaps", "-n", ns.release]],
       ["create core v1 events", (ns) => ["create", "events", "-n", ns.tenant]],
@@ -956,6 +1017,142 @@ describe("the chart and deploy/ against a real API server", () => {
         expect(
           (await world.cloudflareHostnames()).filter((h) => h.hostname === "shop.rbac-customer.com"),
         ).toEqual([]);
+        // Best-effort writes (events) only log their failures: a 403 anywhere means the RBAC is short.
+        expect(operator.output.filter((line) => /forbidden|"httpStatus":403/i.test(line))).toEqual([]);
+      } finally {
+        await operator?.stop();
+        await world.close();
+      }
+    });
+  });
+
+  describe("the chart's ServiceAccount with sources: [gateway-httproute, ingress]", () => {
+    let release: string;
+    let credentials: string;
+    let tenant: string;
+    let serviceAccount: string;
+    const name = "cfsaas-operator-sources";
+
+    beforeAll(async () => {
+      release = await cluster.namespace("release");
+      credentials = await cluster.namespace("credentials");
+      tenant = await cluster.namespace("tenant");
+      serviceAccount = `system:serviceaccount:${release}:${name}`;
+      const { text } = await renderChart(chart, name, release, [
+        "--set",
+        `credentialsNamespace=${credentials}`,
+        "--set-json",
+        'sources=["gateway-httproute","ingress"]',
+      ]);
+      await kubectl(["apply", "-f", "-"], text);
+      await installGatewayApiCrds(cluster);
+    });
+
+    const canI = async (args: string[]) =>
+      (await cluster.kubectl(["auth", "can-i", ...args, `--as=${serviceAccount}`])).stdout.trim();
+
+    it("may read routes and write CustomHostnames, and may not change a route or its status", async () => {
+      const expectations: Array<[string[], string]> = [
+        [["list", "httproutes.gateway.networking.k8s.io", "-A"], "yes"],
+        [["watch", "httproutes.gateway.networking.k8s.io", "-A"], "yes"],
+        [["list", "ingresses.networking.k8s.io", "-A"], "yes"],
+        [["watch", "ingresses.networking.k8s.io", "-A"], "yes"],
+        [["create", "customhostnames.cfsaas.dev", "-n", tenant], "yes"],
+        [["update", "customhostnames.cfsaas.dev", "-n", tenant], "yes"],
+        [["delete", "customhostnames.cfsaas.dev", "-n", tenant], "yes"],
+        [["update", "httproutes.gateway.networking.k8s.io", "-n", tenant], "no"],
+        [["patch", "httproutes.gateway.networking.k8s.io", "-n", tenant], "no"],
+        [["update", "httproutes.gateway.networking.k8s.io", "--subresource=status", "-n", tenant], "no"],
+        [["delete", "httproutes.gateway.networking.k8s.io", "-n", tenant], "no"],
+        [["update", "ingresses.networking.k8s.io", "-n", tenant], "no"],
+        [["update", "ingresses.networking.k8s.io", "--subresource=status", "-n", tenant], "no"],
+        [["list", "grpcroutes.gateway.networking.k8s.io", "-A"], "no"],
+        [["delete", "fallbackorigins.cfsaas.dev"], "no"],
+        [["list", "secrets", "-A"], "no"],
+      ];
+      const answers = await Promise.all(expectations.map(([args]) => canI(args)));
+      expect(answers).toEqual(expectations.map(([, answer]) => answer));
+    });
+
+    it("is enough to generate and delete CustomHostnames from both kinds of route, run with that token", async () => {
+      const world = await startSaasWorld();
+      let operator: OperatorProcess | undefined;
+      try {
+        await kubectl([
+          "create",
+          "secret",
+          "generic",
+          "cloudflare-api",
+          "-n",
+          credentials,
+          `--from-literal=apiToken=${world.token}`,
+        ]);
+        const token = (await kubectl(["create", "token", name, "-n", release])).trim();
+        operator = await startOperator({
+          kubeconfig: await cluster.plane.kubeconfigForToken(token),
+          cloudflareApiUrl: world.simulator.url,
+          extraArgs: [
+            `--credentials-namespace=${credentials}`,
+            `--leader-election-namespace=${release}`,
+            "--sources=gateway-httproute,ingress",
+          ],
+        });
+        // Its own zone: the FallbackOrigin of the test above may still claim the first one.
+        await applyManifest(cluster, {
+          apiVersion: "cfsaas.dev/v1alpha1",
+          kind: "FallbackOrigin",
+          metadata: { name: "sources-zone" },
+          spec: {
+            zoneId: secondZoneId,
+            origin: "proxy-fallback.other-saas.com",
+            credentialsRef: { name: "cloudflare-api" },
+          },
+        });
+        const annotations = { "cfsaas.dev/fallback-origin": "sources-zone" };
+        await applyManifest(cluster, {
+          apiVersion: "gateway.networking.k8s.io/v1",
+          kind: "HTTPRoute",
+          metadata: { name: "shop", namespace: tenant, annotations },
+          spec: { hostnames: ["route.rbac-customer.com"] },
+        });
+        await applyManifest(cluster, {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "Ingress",
+          metadata: { name: "portal", namespace: tenant, annotations },
+          spec: { rules: [{ host: "ingress.rbac-customer.com" }] },
+        });
+        const generated = async () =>
+          (await getObject<{ items: CustomHostname[] }>(cluster, ["customhostnames", "-n", tenant]))?.items ??
+          [];
+        await vi.waitFor(async () => {
+          const objects = await generated();
+          expect(objects.map((object) => object.spec.hostname).sort()).toEqual([
+            "ingress.rbac-customer.com",
+            "route.rbac-customer.com",
+          ]);
+          expect(objects.every((object) => object.status?.hostnameId)).toBe(true);
+        }, waitLong);
+
+        await kubectl(["delete", "httproute", "shop", "-n", tenant]);
+        await kubectl(["delete", "ingress", "portal", "-n", tenant]);
+        await vi.waitFor(async () => {
+          expect(await generated()).toEqual([]);
+          const left = (await world.cloudflareHostnames()).filter((h) =>
+            h.hostname.endsWith(".rbac-customer.com"),
+          );
+          expect(left).toEqual([]);
+        }, waitLong);
+        const events = JSON.parse(
+          await kubectl(["get", "events.events.k8s.io", "-n", tenant, "-o", "json"]),
+        ) as {
+          items: Array<{ reason: string; regarding: { kind: string } }>;
+        };
+        expect(
+          events.items
+            .filter((event) => event.reason === "Created" && event.regarding.kind !== "CustomHostname")
+            .map((event) => event.regarding.kind)
+            .sort(),
+        ).toEqual(["HTTPRoute", "Ingress"]);
         // Best-effort writes (events) only log their failures: a 403 anywhere means the RBAC is short.
         expect(operator.output.filter((line) => /forbidden|"httpStatus":403/i.test(line))).toEqual([]);
       } finally {
