@@ -4,18 +4,15 @@
  * FallbackOrigins they name. It also tells each route's owner, through events on the route, when a generated
  * hostname becomes Ready or fails. See docs/sources.md.
  */
-import { ConditionType } from "../../api/conditions.ts";
 import type { CustomHostname } from "../../api/custom-hostname.ts";
-import { Reason } from "../../api/reasons.ts";
 import { FALLBACK_ORIGIN_ANNOTATION } from "../../api/sources.ts";
 import { Controller, type Runnable } from "../../kube/controller.ts";
 import type { Informer } from "../../kube/informer.ts";
 import { apiVersionOf } from "../../kube/resources.ts";
-import { findCondition } from "../../kube/status-conditions.ts";
 import type { ControllerContext } from "../context.ts";
 import { SourceClaims } from "./claims.ts";
 import { SourceExecutor } from "./executor.ts";
-import { participation } from "./plan.ts";
+import { participation, readinessEvent } from "./plan.ts";
 import { parseRouteKey, type RouteKind, type RouteObject, routeKey } from "./route-kinds.ts";
 
 export const SOURCE_CONTROLLER = "source";
@@ -24,22 +21,6 @@ export interface RouteSource {
   kind: RouteKind;
   informer: Informer<RouteObject>;
 }
-
-/**
- * Ready reasons that mean "still on its way" (waiting on the customer's DNS or on Cloudflare), not a failure the
- * route's owner must hear about.
- */
-const progressReasons = new Set<string>([
-  Reason.Active,
-  Reason.PendingValidation,
-  Reason.Redeploying,
-  Reason.NotObserved,
-  Reason.Initializing,
-  Reason.PendingCertificateValidation,
-  Reason.PendingIssuance,
-  Reason.PendingDeployment,
-  Reason.CloudflareUnavailable,
-]);
 
 export function setupSourceController(context: ControllerContext, sources: RouteSource[]): Runnable {
   const { customHostnames, fallbackOrigins } = context.caches;
@@ -108,27 +89,14 @@ export function setupSourceController(context: ControllerContext, sources: Route
   function reportReadiness(old: CustomHostname, object: CustomHostname): void {
     if (!started) return;
     const owner = claims.ownerOf(object);
-    if (!owner) return;
-    const before = findCondition(old.status?.conditions, ConditionType.Ready);
-    const after = findCondition(object.status?.conditions, ConditionType.Ready);
-    if (!after || (before?.status === after.status && before.reason === after.reason)) return;
+    const event = owner && readinessEvent(old, object);
+    if (!owner || !event) return;
     const { kind, namespace, name } = parseRouteKey(owner);
     const source = routes.get(kind);
     const route = source?.informer.get(`${namespace}/${name}`);
     if (!source || !route) return;
     const regarding = { ...route, apiVersion: apiVersionOf(source.kind.resource), kind };
-    const subject = `${object.spec.hostname} (CustomHostname ${object.metadata.name})`;
-    if (after.status === "True") {
-      void context.events.record(regarding, "Normal", Reason.HostnameReady, "Verify", `${subject} is Ready`);
-    } else if (after.status === "False" && !progressReasons.has(after.reason)) {
-      void context.events.record(
-        regarding,
-        "Warning",
-        Reason.HostnameFailed,
-        "Verify",
-        `${subject} is not Ready: ${after.reason}: ${after.message}`,
-      );
-    }
+    void context.events.record(regarding, event.type, event.reason, event.action, event.note);
   }
 
   return {

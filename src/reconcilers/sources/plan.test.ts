@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CustomHostname } from "../../api/custom-hostname.ts";
 import { generatedName } from "../../api/sources.ts";
 import { SourceClaims } from "./claims.ts";
-import { desiredObject, participation, planRoute, type RoutePlanInput } from "./plan.ts";
+import { desiredObject, participation, planRoute, type RoutePlanInput, readinessEvent } from "./plan.ts";
 import { httpRouteKind, ingressKind, type RouteObject, routeKey } from "./route-kinds.ts";
 
 const origin = { "cfsaas.dev/fallback-origin": "saas-zone" };
@@ -288,5 +288,44 @@ describe("planning a route's CustomHostnames", () => {
     expect(writes).toHaveLength(499);
     expect(new Set(writes.map((write) => write.object.metadata.name)).size).toBe(499);
     expect(events.map((event) => event.reason)).toEqual(["InvalidHostname", "Conflict"]);
+  });
+});
+
+describe("telling the route about its hostnames' readiness", () => {
+  const route = httpRoute("storefront", ["a.customer.com"]);
+  const withReady = (status: "True" | "False", reason: string, message = ""): CustomHostname => {
+    const object = generatedFor(route, "a.customer.com");
+    return {
+      ...object,
+      status: {
+        conditions: [{ type: "Ready", status, reason, message, lastTransitionTime: "2026-01-01T00:00:00Z" }],
+      },
+    };
+  };
+  const name = generatedName("a.customer.com");
+
+  it("reports a hostname that becomes Ready, once", () => {
+    const pending = withReady("False", "PendingValidation");
+    const ready = withReady("True", "Active");
+    expect(readinessEvent(pending, ready)).toEqual({
+      type: "Normal",
+      reason: "HostnameReady",
+      action: "Verify",
+      note: `a.customer.com (CustomHostname ${name}) is Ready`,
+    });
+    expect(readinessEvent(ready, ready)).toBeUndefined();
+  });
+
+  it("reports a failure with the CustomHostname's reason and message, but not progress", () => {
+    const pending = withReady("False", "PendingValidation");
+    expect(readinessEvent(pending, withReady("False", "Moved", "the CNAME points elsewhere"))).toEqual({
+      type: "Warning",
+      reason: "HostnameFailed",
+      action: "Verify",
+      note: `a.customer.com (CustomHostname ${name}) is not Ready: Moved: the CNAME points elsewhere`,
+    });
+    expect(readinessEvent(generatedFor(route, "a.customer.com"), pending)).toBeUndefined();
+    expect(readinessEvent(pending, withReady("False", "PendingIssuance"))).toBeUndefined();
+    expect(readinessEvent(withReady("True", "Active"), withReady("False", "Redeploying"))).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
  * cluster: which to create, put back in shape, take over or delete, and what to tell the route's owner.
  */
 import { isDeepStrictEqual } from "node:util";
+import { ConditionType } from "../../api/conditions.ts";
 import { CUSTOM_HOSTNAME_KIND, type CustomHostname } from "../../api/custom-hostname.ts";
 import { API_GROUP_VERSION } from "../../api/group.ts";
 import { Reason } from "../../api/reasons.ts";
@@ -16,6 +17,7 @@ import {
   sourceLabelValue,
 } from "../../api/sources.ts";
 import { apiVersionOf } from "../../kube/resources.ts";
+import { findCondition } from "../../kube/status-conditions.ts";
 import type { PlannedEvent } from "../model.ts";
 import type { Claim } from "./claims.ts";
 import type { RouteKind, RouteObject } from "./route-kinds.ts";
@@ -232,4 +234,40 @@ function reshape(
 /** Drops undefined members, so a cached object and a built one compare as they would once serialised. */
 function plain(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+/**
+ * Ready reasons that mean "still on its way" (waiting on the customer's DNS or on Cloudflare), not a failure the
+ * route's owner must hear about.
+ */
+const progressReasons = new Set<string>([
+  Reason.Active,
+  Reason.PendingValidation,
+  Reason.Redeploying,
+  Reason.NotObserved,
+  Reason.Initializing,
+  Reason.PendingCertificateValidation,
+  Reason.PendingIssuance,
+  Reason.PendingDeployment,
+  Reason.CloudflareUnavailable,
+]);
+
+/** What to tell the route when a generated CustomHostname's Ready condition changes: Ready, or a failure. */
+export function readinessEvent(old: CustomHostname, object: CustomHostname): PlannedEvent | undefined {
+  const before = findCondition(old.status?.conditions, ConditionType.Ready);
+  const after = findCondition(object.status?.conditions, ConditionType.Ready);
+  if (!after || (before?.status === after.status && before.reason === after.reason)) return undefined;
+  const subject = `${object.spec.hostname} (CustomHostname ${object.metadata.name})`;
+  if (after.status === "True") {
+    return { type: "Normal", reason: Reason.HostnameReady, action: "Verify", note: `${subject} is Ready` };
+  }
+  if (after.status === "False" && !progressReasons.has(after.reason)) {
+    return {
+      type: "Warning",
+      reason: Reason.HostnameFailed,
+      action: "Verify",
+      note: `${subject} is not Ready: ${after.reason}: ${after.message}`,
+    };
+  }
+  return undefined;
 }
