@@ -3,7 +3,13 @@ import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { generatedName } from "../../src/api/sources.ts";
 import { findCondition } from "../../src/kube/status-conditions.ts";
 import { useControlPlane } from "../support/control-plane.ts";
-import { applyManifest, installGatewayApiCrds, useOperatorWorld, waitLong } from "../support/operator.ts";
+import {
+  applyManifest,
+  installGatewayApiCrds,
+  startOperator,
+  useOperatorWorld,
+  waitLong,
+} from "../support/operator.ts";
 import { customHostnamesIn, eventsAbout } from "../support/sources.ts";
 
 describe("CustomHostnames generated from Gateway API HTTPRoutes", () => {
@@ -270,6 +276,27 @@ describe("CustomHostnames generated from Gateway API HTTPRoutes", () => {
       expect([...(await customHostnamesIn(cluster, namespace)).keys()]).toEqual(["early.route-customer.com"]);
     }, waitLong);
     expect(await routeEvents(namespace, "plain")).toEqual([]);
+  });
+
+  it("deletes, once it starts again, what a route deleted while no operator ran had generated", async () => {
+    const namespace = await cluster.namespace("shop");
+    const hostname = "gone.route-customer.com";
+    await applyManifest(cluster, httpRoute(namespace, "gone", [hostname], origin));
+    await vi.waitFor(async () => {
+      expect((await customHostnamesIn(cluster, namespace)).get(hostname)?.status?.hostnameId).toBeTruthy();
+    }, waitLong);
+    expect(await env.operator.stop()).toBe(0);
+    // No garbage collector runs here either: only the operator can clean up.
+    expect((await cluster.kubectl(["delete", "httproute", "gone", "-n", namespace])).code).toBe(0);
+    env.operator = await startOperator({
+      kubeconfig: cluster.plane.kubeconfigPath,
+      cloudflareApiUrl: env.world.simulator.url,
+      extraArgs: ["--sources=gateway-httproute,ingress"],
+    });
+    await vi.waitFor(async () => {
+      expect((await customHostnamesIn(cluster, namespace)).size).toBe(0);
+      expect(await cloudflareNames()).not.toContain(hostname);
+    }, waitLong);
   });
 
   it("has the API server refuse a route with more hostnames than HTTPRoute allows", async () => {

@@ -33,6 +33,8 @@ export class SourceClaims {
   readonly #routeOfKey = new Map<string, string>();
   readonly #routes = new Map<string, RouteClaim>();
   readonly #routesByHostname = new Map<string, Set<string>>();
+  /** Routes whose annotations are invalid: they keep what they generated until fixed. */
+  readonly #frozen = new Set<string>();
 
   constructor(kinds: RouteKind[]) {
     this.#kinds = kinds;
@@ -79,16 +81,12 @@ export class SourceClaims {
     return [...(this.#generatedByRoute.get(route)?.values() ?? [])];
   }
 
-  /** Every route that has generated CustomHostnames, existing or not. */
-  owners(): string[] {
-    return [...this.#generatedByRoute.keys()];
-  }
-
   /**
    * Records what `route` asks for (nothing: forget it). Returns the hostnames it started or stopped asking for,
    * whose other claimants must look again.
    */
   setRouteClaims(route: string, createdAt: string, hostnames: readonly string[]): string[] {
+    this.#frozen.delete(route);
     const before = this.#routes.get(route)?.hostnames ?? new Set<string>();
     const after = new Set(hostnames);
     for (const hostname of before)
@@ -97,6 +95,14 @@ export class SourceClaims {
     if (after.size === 0) this.#routes.delete(route);
     else this.#routes.set(route, { createdAt, hostnames: after });
     return [...before, ...after].filter((hostname) => before.has(hostname) !== after.has(hostname));
+  }
+
+  /**
+   * Marks a route whose annotations are invalid: what it asked for before stays recorded, and the CustomHostnames
+   * it generated stay its own (even those it asked for before a restart), until the annotations are fixed.
+   */
+  freeze(route: string): void {
+    this.#frozen.add(route);
   }
 
   /** Routes asking for `hostname`. */
@@ -135,7 +141,7 @@ export class SourceClaims {
       const label = `CustomHostname ${object.metadata.namespace}/${object.metadata.name}`;
       if (object.metadata.deletionTimestamp) waiting = true;
       else if (owner === undefined) return { kind: "held", by: label };
-      else if (this.#routes.get(owner)?.hostnames.has(hostname)) {
+      else if (this.#routes.get(owner)?.hostnames.has(hostname) || this.#frozen.has(owner)) {
         return { kind: "held", by: `${describeRoute(owner)} (through ${label})` };
       } else if (
         object.metadata.namespace === namespace &&

@@ -52,7 +52,10 @@ export function setupSourceController(context: ControllerContext, sources: Route
       if (event.type === "resync") return;
       const taking = participation(kind, event.type === "deleted" ? undefined : route);
       // A route whose annotations turned invalid keeps what it claimed: nothing changes until they are fixed.
-      if (taking.kind === "invalid") return;
+      if (taking.kind === "invalid") {
+        claims.freeze(key);
+        return;
+      }
       const released = claims.setRouteClaims(
         key,
         route.metadata.creationTimestamp ?? "",
@@ -102,15 +105,10 @@ export function setupSourceController(context: ControllerContext, sources: Route
   return {
     name: SOURCE_CONTROLLER,
     async start() {
+      // Nothing to queue here: filling the caches queued every route, and every route that generated a
+      // CustomHostname, including one deleted while no operator ran (its objects' `added` events name it).
       started = true;
       controller.start();
-      for (const { kind, informer } of sources) {
-        for (const route of informer.list()) {
-          enqueue(routeKey(kind.resource.kind, route.metadata.namespace ?? "", route.metadata.name));
-        }
-      }
-      // Routes deleted while no operator ran: their generated CustomHostnames are still to be deleted.
-      for (const owner of claims.owners()) enqueue(owner);
     },
     async stop() {
       started = false;

@@ -198,6 +198,25 @@ describe("planning a route's CustomHostnames", () => {
     ]);
   });
 
+  it("keeps another route's CustomHostnames away while that route's annotations are invalid", () => {
+    const broken = httpRoute("broken", ["a.customer.com"], { ...origin, "cfsaas.dev/ssl-method": "dns" });
+    const arriving = httpRoute("arriving", ["a.customer.com"]);
+    const { claims, plan } = world([arriving], [generatedFor(broken, "a.customer.com")]);
+    claims.freeze(routeKey("HTTPRoute", "shop", "broken"));
+    expect(plan(arriving)).toEqual({
+      writes: [],
+      events: [
+        expect.objectContaining({
+          reason: "Conflict",
+          note: expect.stringContaining("HTTPRoute shop/broken"),
+        }),
+      ],
+    });
+    // Fixed (here: it no longer asks for the hostname): the arriving route takes the object over.
+    claims.setRouteClaims(routeKey("HTTPRoute", "shop", "broken"), "2026-01-01T00:00:00Z", []);
+    expect(plan(arriving).writes.map((write) => write.kind)).toEqual(["update"]);
+  });
+
   it("changes nothing while the FallbackOrigin is missing", () => {
     const route = httpRoute("storefront", ["b.customer.com"], { "cfsaas.dev/fallback-origin": "typo" });
     const { plan } = world([route], [generatedFor(route, "a.customer.com")]);
