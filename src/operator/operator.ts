@@ -20,8 +20,8 @@ import { setupCustomHostnameController } from "../reconcilers/custom-hostname/co
 import { customHostnameResource } from "../reconcilers/custom-hostname/executor.ts";
 import { setupFallbackOriginController } from "../reconcilers/fallback-origin/controller.ts";
 import { fallbackOriginResource } from "../reconcilers/fallback-origin/executor.ts";
-import { type RouteSource, setupSourceController } from "../reconcilers/sources/controller.ts";
-import { type RouteObject, routeKinds } from "../reconcilers/sources/route-kinds.ts";
+import { setupSourceController } from "../reconcilers/sources/controller.ts";
+import { type RouteObject, type RouteSource, routeKinds } from "../reconcilers/sources/route-kinds.ts";
 import { CloudflareAccess, type SecretObject } from "../zones/cloudflare-access.ts";
 
 export interface OperatorConfig {

@@ -7,20 +7,14 @@
 import type { CustomHostname } from "../../api/custom-hostname.ts";
 import { FALLBACK_ORIGIN_ANNOTATION } from "../../api/sources.ts";
 import { Controller, type Runnable } from "../../kube/controller.ts";
-import type { Informer } from "../../kube/informer.ts";
 import { apiVersionOf } from "../../kube/resources.ts";
 import type { ControllerContext } from "../context.ts";
 import { SourceClaims } from "./claims.ts";
 import { SourceExecutor } from "./executor.ts";
 import { participation, readinessEvent } from "./plan.ts";
-import { parseRouteKey, type RouteKind, type RouteObject, routeKey } from "./route-kinds.ts";
+import { parseRouteKey, type RouteSource, routeKey } from "./route-kinds.ts";
 
 export const SOURCE_CONTROLLER = "source";
-
-export interface RouteSource {
-  kind: RouteKind;
-  informer: Informer<RouteObject>;
-}
 
 export function setupSourceController(context: ControllerContext, sources: RouteSource[]): Runnable {
   const { customHostnames, fallbackOrigins } = context.caches;

@@ -11,11 +11,12 @@ import { customHostnameResource } from "../custom-hostname/executor.ts";
 import type { PlannedEvent } from "../model.ts";
 import type { SourceClaims } from "./claims.ts";
 import { listNames, planRoute, type SourceWrite } from "./plan.ts";
-import { parseRouteKey, type RouteKind, type RouteObject } from "./route-kinds.ts";
+import { parseRouteKey, type RouteSource } from "./route-kinds.ts";
 
 export interface SourceExecutorOptions {
   api: KubeApiClient;
-  routes: ReadonlyMap<string, { kind: RouteKind; informer: Informer<RouteObject> }>;
+  /** The enabled sources, by route kind (`HTTPRoute`, `Ingress`). */
+  routes: ReadonlyMap<string, RouteSource>;
   origins: Informer<FallbackOrigin>;
   claims: SourceClaims;
   events: EventRecorder;

@@ -3,7 +3,7 @@
  * typed: routes belong to other controllers, and the operator never writes them (not even their status).
  */
 import type { SourceName } from "../../api/sources.ts";
-import type { KubeObject } from "../../kube/informer.ts";
+import type { Informer, KubeObject } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
 
 export interface RouteObject extends KubeObject {
@@ -20,6 +20,12 @@ export interface RouteKind {
   resource: ResourceType;
   /** The hostnames as the route declares them, in its order. */
   hostnames(route: RouteObject): string[];
+}
+
+/** An enabled source: its kind of route and the informer that caches those routes. */
+export interface RouteSource {
+  kind: RouteKind;
+  informer: Informer<RouteObject>;
 }
 
 export const httpRouteKind: RouteKind = {
