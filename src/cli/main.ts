@@ -18,7 +18,7 @@ const commands: Record<string, Command> = {
   },
   simulate: {
     summary: "serve a local Cloudflare API simulator (custom hostnames, fallback origins) on 127.0.0.1",
-    run: async (argv) => (await import("../simulator/cli.ts")).simulateCommand(argv),
+    run: async (argv) => (await import("./simulate.ts")).simulateCommand(argv),
   },
 };
 

@@ -1,7 +1,61 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
 import { createLogger, errorFields } from "../logging/logger.ts";
 import { Operator } from "../operator/operator.ts";
 import { parseRunArgs, RUN_USAGE } from "./run-options.ts";
+import { listenForStopSignals } from "./stop-signals.ts";
+
+/** What `run` starts and stops: the Operator, or a stand-in in tests. */
+export interface Runnable {
+  /** Resolves once running, with a signal that aborts if leadership is lost later. */
+  start(): Promise<AbortSignal | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `operator` and resolves with the process's exit code once it has stopped: 0 after SIGTERM/SIGINT,
+ * 1 when it fails to start, loses leadership or fails to stop. The signal handlers are in place before
+ * `start`, which announces readiness ("serving metrics and health").
+ */
+export async function runUntilStopped(
+  operator: Runnable,
+  logger: Logger,
+  startingWith: Record<string, unknown>,
+): Promise<number> {
+  const stopSignals = listenForStopSignals();
+  const { promise: exitCode, resolve } = Promise.withResolvers<number>();
+  let stopping = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    stopSignals.dispose();
+    logger.info({ reason }, "shutting down: finishing reconciles in flight");
+    try {
+      await operator.stop();
+      logger.info("stopped");
+      resolve(code);
+    } catch (error) {
+      logger.error({ ...errorFields(error) }, "operator failed to stop cleanly");
+      resolve(1);
+    }
+  };
+  void stopSignals.received.then((signal) => shutdown(signal, 0));
+
+  logger.info(startingWith, "starting cfsaas-operator");
+  try {
+    const lost = await operator.start();
+    const leadershipLost = () => {
+      logger.error("lost leadership; exiting so a fresh replica can take over");
+      void shutdown("leadership lost", 1);
+    };
+    if (lost?.aborted) leadershipLost();
+    else lost?.addEventListener("abort", leadershipLost, { once: true });
+  } catch (error) {
+    logger.error({ ...errorFields(error) }, "operator failed to start");
+    void shutdown("start failed", 1);
+  }
+  return exitCode;
+}
 
 /** `cfsaas-operator run`: the operator process. Exits 0 on SIGTERM/SIGINT after a clean stop, 1 on failure. */
 export async function runCommand(argv: string[]): Promise<void> {
@@ -11,46 +65,19 @@ export async function runCommand(argv: string[]): Promise<void> {
     return;
   }
   const { kubeconfig, logLevel, ...settings } = parsed.options;
-  const options = parsed.options;
   const logger = createLogger({ level: logLevel });
   const kubeConfig = new KubeConfig();
   if (kubeconfig) kubeConfig.loadFromFile(kubeconfig);
   else kubeConfig.loadFromCluster();
   const operator = new Operator({ ...settings, kubeConfig }, logger);
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string, exitCode: number) => {
-    stopping ??= (async () => {
-      logger.info({ reason }, "shutting down: finishing reconciles in flight");
-      await operator.stop();
-      logger.info("stopped");
-      process.exit(exitCode);
-    })();
-    return stopping;
-  };
-  process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
-  process.once("SIGINT", () => void shutdown("SIGINT", 0));
-
-  logger.info(
-    {
-      credentialsNamespace: options.credentialsNamespace,
-      cloudflareApiUrl: options.cloudflareApiUrl,
-      workers: options.workers,
-      leaderElect: options.leaderElect,
-      pageSize: options.pageSize,
-      requestBudget: `${options.requestBudget.requests}/${options.requestBudget.windowSeconds}s`,
-      zonePollIntervalMs: options.zonePollIntervalMs,
-    },
-    "starting cfsaas-operator",
-  );
-  try {
-    const lost = await operator.start();
-    lost?.addEventListener("abort", () => {
-      logger.error("lost leadership; exiting so a fresh replica can take over");
-      void shutdown("leadership lost", 1);
-    });
-  } catch (error) {
-    logger.error({ ...errorFields(error) }, "operator failed to start");
-    await shutdown("start failed", 1);
-  }
+  const exitCode = await runUntilStopped(operator, logger, {
+    credentialsNamespace: settings.credentialsNamespace,
+    cloudflareApiUrl: settings.cloudflareApiUrl,
+    workers: settings.workers,
+    leaderElect: settings.leaderElect,
+    pageSize: settings.pageSize,
+    requestBudget: `${settings.requestBudget.requests}/${settings.requestBudget.windowSeconds}s`,
+    zonePollIntervalMs: settings.zonePollIntervalMs,
+  });
+  process.exit(exitCode);
 }
