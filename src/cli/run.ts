@@ -57,6 +57,24 @@ export async function runUntilStopped(
   return exitCode;
 }
 
+/**
+ * The cluster `run` talks to: the kubeconfig file given, else the pod's service account. Outside a pod and
+ * without a kubeconfig there is no cluster at all, and the client would retry "Invalid URL" forever with
+ * /readyz failing: refuse at once instead, saying what to pass.
+ */
+export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path) kubeConfig.loadFromFile(path);
+  else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) kubeConfig.loadFromCluster();
+  else {
+    throw new Error(
+      "no cluster to connect to: pass --kubeconfig=PATH (or set KUBECONFIG), or run in a Kubernetes pod " +
+        "(KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set)",
+    );
+  }
+  return kubeConfig;
+}
+
 /** `cfsaas-operator run`: the operator process. Exits 0 on SIGTERM/SIGINT after a clean stop, 1 on failure. */
 export async function runCommand(argv: string[]): Promise<void> {
   const parsed = parseRunArgs(argv);
@@ -65,10 +83,8 @@ export async function runCommand(argv: string[]): Promise<void> {
     return;
   }
   const { kubeconfig, logLevel, ...settings } = parsed.options;
+  const kubeConfig = loadKubeConfig(kubeconfig);
   const logger = createLogger({ level: logLevel });
-  const kubeConfig = new KubeConfig();
-  if (kubeconfig) kubeConfig.loadFromFile(kubeconfig);
-  else kubeConfig.loadFromCluster();
   const operator = new Operator({ ...settings, kubeConfig }, logger);
   const exitCode = await runUntilStopped(operator, logger, {
     credentialsNamespace: settings.credentialsNamespace,
