@@ -80,6 +80,17 @@ describe("loadKubeConfig", () => {
     );
   });
 
+  it("refuses at once a kubeconfig that names no current cluster", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfsaas-kubeconfig-"));
+    try {
+      const path = join(dir, "kubeconfig");
+      writeFileSync(path, "{}");
+      expect(() => loadKubeConfig(path, {})).toThrow(`the kubeconfig ${path} has no current cluster`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("uses the kubeconfig file given", () => {
     const dir = mkdtempSync(join(tmpdir(), "cfsaas-kubeconfig-"));
     try {

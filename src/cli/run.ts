@@ -59,8 +59,8 @@ export async function runUntilStopped(
 
 /**
  * The cluster `run` talks to: the kubeconfig file given, else the pod's service account. Outside a pod and
- * without a kubeconfig there is no cluster at all, and the client would retry "Invalid URL" forever with
- * /readyz failing: refuse at once instead, saying what to pass.
+ * without a kubeconfig, or with a kubeconfig that names no cluster, there is nothing to connect to and the
+ * client would retry forever ("Invalid URL") with /readyz failing: refuse at once instead, saying what to pass.
  */
 export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kubeConfig = new KubeConfig();
@@ -71,6 +71,9 @@ export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv 
       "no cluster to connect to: pass --kubeconfig=PATH (or set KUBECONFIG), or run in a Kubernetes pod " +
         "(KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set)",
     );
+  }
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new Error(`the kubeconfig ${path} has no current cluster: check its current-context`);
   }
   return kubeConfig;
 }
