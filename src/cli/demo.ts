@@ -13,7 +13,7 @@ import { listenForStopSignals } from "./stop-signals.ts";
 
 const run = promisify(execFile);
 
-export const DEMO_USAGE = `Usage: cfsaas-operator demo [--keep] [--time-scale X]
+export const DEMO_USAGE = `Usage: cfsaas-dev demo [--keep] [--time-scale X]
 
 Runs everything on loopback: a real etcd + kube-apiserver, the Cloudflare API simulator (time accelerated) and
 the operator; applies examples/ (a Secret, a FallbackOrigin, three CustomHostnames), plays the customers who

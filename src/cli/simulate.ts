@@ -3,7 +3,7 @@ import { startSimulator } from "../simulator/index.ts";
 import { listenForStopSignals } from "./stop-signals.ts";
 
 /**
- * `cfsaas-operator simulate`: runs until SIGINT/SIGTERM, then closes the server and resolves. Bad flags
+ * `cfsaas-dev simulate`: runs until SIGINT/SIGTERM, then closes the server and resolves. Bad flags
  * print the reason and usage to stderr and set exit code 2.
  */
 export async function simulateCommand(argv: string[]): Promise<void> {

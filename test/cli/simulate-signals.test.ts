@@ -19,7 +19,7 @@ await simulateCommand(["--port", "0"]);
 process.stdout.write("closed\\n");
 `;
 
-describe("cfsaas-operator simulate", () => {
+describe("cfsaas-dev simulate", () => {
   it("handles a SIGTERM sent the instant it prints its listening line: closes and exits 0", async () => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", SIGTERM_ON_LISTENING], {
       cwd: REPO_ROOT,
