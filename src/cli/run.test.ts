@@ -45,6 +45,26 @@ describe("runUntilStopped", () => {
     expect(operator.calls).toEqual(["start", "stop"]);
   });
 
+  it("lets a stop for another reason finish when SIGTERM arrives during it", async () => {
+    const { promise: stopping, resolve: stopped } = Promise.withResolvers<void>();
+    const operator = fakeOperator(async () => {
+      throw new Error("forbidden");
+    });
+    let handledDuringStop: boolean | undefined;
+    operator.stop = async () => {
+      operator.calls.push("stop");
+      // false would mean nobody handles it, and a real SIGTERM would kill the process mid-stop.
+      handledDuringStop = process.emit("SIGTERM", "SIGTERM");
+      await stopping;
+    };
+    const exitCode = runUntilStopped(operator, silent, {});
+    await new Promise((resolve) => setImmediate(resolve));
+    stopped();
+    await expect(exitCode).resolves.toBe(1);
+    expect(handledDuringStop).toBe(true);
+    expect(operator.calls).toEqual(["start", "stop"]);
+  });
+
   it("stops and exits 1 when start fails", async () => {
     const operator = fakeOperator(async () => {
       throw new Error("forbidden");

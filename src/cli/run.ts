@@ -28,7 +28,6 @@ export async function runUntilStopped(
   const shutdown = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    stopSignals.dispose();
     logger.info({ reason }, "shutting down: finishing reconciles in flight");
     try {
       await operator.stop();
@@ -37,6 +36,9 @@ export async function runUntilStopped(
     } catch (error) {
       logger.error({ ...errorFields(error) }, "operator failed to stop cleanly");
       resolve(1);
+    } finally {
+      // Kept until now so that a SIGTERM arriving during a stop for another reason does not kill the process.
+      stopSignals.dispose();
     }
   };
   void stopSignals.received.then((signal) => shutdown(signal, 0));
