@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
@@ -33,7 +34,7 @@ const NODE_BASE_IMAGE = "docker.io/library/node:24-bookworm-slim";
 const UID = 65532;
 const waitLong = { timeout: 90_000, interval: 500 };
 
-const store = mkdtempSync("/tmp/cfsaas-image-");
+const store = mkdtempSync(join(tmpdir(), "cfsaas-image-"));
 /** podman with its own storage, run state and temporary files, all under `store`. */
 function podman(args: string[]): Promise<CommandResult> {
   return runCommand("podman", [
@@ -126,6 +127,9 @@ describe("the container image", () => {
     console.log(
       `image ${(built / 1e6).toFixed(0)} MB: base ${(base / 1e6).toFixed(0)} MB + app ${((built - base) / 1e6).toFixed(1)} MB`,
     );
+    // What the image adds to its base: the operator's code and production dependencies, and no more
+    // (development dependencies, type declarations or source maps would each take it well past this).
+    expect(built - base).toBeLessThan(70e6);
     flags = await runFlags();
     world = await startSaasWorld();
     await installOperatorPrerequisites(cluster, world.token);
@@ -195,10 +199,18 @@ describe("the container image", () => {
       "--validation-schedule-scale=0.01",
     ]);
     const logs = async () => (await podman(["logs", "operator"])).stdout;
+    /** vi.waitFor, with the operator's logs when it gives up. */
+    const eventually = async (check: () => Promise<void>) => {
+      try {
+        await vi.waitFor(check, waitLong);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\noperator logs:\n${await logs()}`, { cause: error });
+      }
+    };
     const metricsUrl = `http://127.0.0.1:${metricsPort}`;
-    await vi.waitFor(async () => {
-      expect((await fetch(`${metricsUrl}/readyz`)).status, await logs()).toBe(200);
-    }, waitLong);
+    await eventually(async () => {
+      expect((await fetch(`${metricsUrl}/readyz`)).status).toBe(200);
+    });
     // PID 1 is Node itself, as the numeric non-root user.
     const processes = (await podmanOk(["top", "operator", "pid", "user", "args"]))
       .trim()
@@ -215,15 +227,15 @@ describe("the container image", () => {
       metadata: { name: "app", namespace },
       spec: { hostname, fallbackOriginRef: { name: "saas-zone" } },
     });
-    await vi.waitFor(async () => {
+    await eventually(async () => {
       const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "saas-zone"]);
-      expect(origin?.status?.conditions?.find((c) => c.type === "Ready")?.status, await logs()).toBe("True");
-    }, waitLong);
+      expect(origin?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    });
     await world.setDns([{ type: "CNAME", name: hostname, value: "customers.saasprovider.com" }]);
-    await vi.waitFor(async () => {
+    await eventually(async () => {
       const ready = await getObject<CustomHostname>(cluster, ["customhostname", "app", "-n", namespace]);
-      expect(ready?.status?.conditions?.find((c) => c.type === "Ready")?.status, await logs()).toBe("True");
-    }, waitLong);
+      expect(ready?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    });
 
     for (const path of ["/healthz", "/readyz", "/metrics"]) {
       expect((await fetch(`${metricsUrl}${path}`)).status, path).toBe(200);
