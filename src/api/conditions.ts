@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { TimestampSchema } from "./timestamp.ts";
 
-/** Condition types the controllers report (DESIGN §1); `Ready` is what `kubectl wait --for=condition=Ready` reads. */
+/**
+ * Condition types the controllers report, each with its reasons in docs/reference.md; `Ready` is what
+ * `kubectl wait --for=condition=Ready` reads.
+ */
 export const ConditionType = {
   Ready: "Ready",
   Synced: "Synced",

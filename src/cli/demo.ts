@@ -5,8 +5,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs, promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
+import { ConditionType } from "../api/conditions.ts";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import { startControlPlane } from "../controlplane/control-plane.ts";
+import { findCondition } from "../kube/status-conditions.ts";
 import { Operator } from "../operator/operator.ts";
 import { startSimulator } from "../simulator/index.ts";
 import { listenForStopSignals } from "./stop-signals.ts";
@@ -39,7 +41,7 @@ function rowsOf(list: { items: CustomHostname[] }): HostnameRow[] {
     hostname: item.spec.hostname,
     status: item.status?.hostnameStatus ?? "-",
     ssl: item.status?.sslStatus ?? "-",
-    ready: item.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "-",
+    ready: findCondition(item.status?.conditions, ConditionType.Ready)?.status ?? "-",
     records: item.status?.dnsRecords ?? [],
   }));
 }

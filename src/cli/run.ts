@@ -1,5 +1,6 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { describeEgressProxy, sharedPools } from "../cloudflare/index.ts";
 import { createLogger, errorFields } from "../logging/logger.ts";
 import { Operator } from "../operator/operator.ts";
 import { parseRunArgs, RUN_USAGE } from "./run-options.ts";
@@ -90,10 +91,13 @@ export async function runCommand(argv: string[]): Promise<void> {
   const { kubeconfig, logLevel, ...settings } = parsed.options;
   const kubeConfig = loadKubeConfig(kubeconfig);
   const logger = createLogger({ level: logLevel });
+  // Throws on a malformed proxy URL before anything starts; never logs a proxy's user or password.
+  const cloudflareProxy = describeEgressProxy(sharedPools.proxy);
   const operator = new Operator({ ...settings, kubeConfig }, logger);
   const exitCode = await runUntilStopped(operator, logger, {
     credentialsNamespace: settings.credentialsNamespace,
     cloudflareApiUrl: settings.cloudflareApiUrl,
+    cloudflareProxy,
     workers: settings.workers,
     leaderElect: settings.leaderElect,
     pageSize: settings.pageSize,

@@ -32,11 +32,14 @@ import {
 
 export const cloudflareApiBaseUrl = "https://api.cloudflare.com/client/v4";
 
-/** Process-wide defaults, so two clients built from the same Secret share one bucket and one pool. */
+/**
+ * Process-wide defaults, so two clients built from the same Secret share one bucket and one pool. The pools read
+ * the proxy variables when this module loads (docs/reference.md, "Egress through a proxy").
+ */
 export const sharedRateLimiters = new RateLimiterRegistry();
 export const sharedPools = new PoolRegistry();
 
-/** 50 is valid under both the documented maximum of [spec24] (50) and [ref26] (1000); see API-NOTES §3. */
+/** 50 is valid under both documented maximums, 50 and 1000 (docs/cloudflare-api.md#listing-and-paging). */
 export const defaultPerPage = 50;
 
 export interface CloudflareClientOptions {
@@ -44,7 +47,7 @@ export interface CloudflareClientOptions {
   baseUrl?: string;
   limiters?: RateLimiterRegistry;
   pools?: PoolRegistry;
-  /** Replaces the pooled connection (a proxy agent, or undici's MockAgent in tests). */
+  /** Replaces the shared pools and their proxy routing (undici's MockAgent in tests). */
   dispatcher?: Dispatcher;
   /** Per attempt; default 30 s. */
   timeoutMs?: number;
@@ -83,8 +86,7 @@ export class CloudflareClient {
       baseUrl: this.#baseUrl,
       credentials: this.credentials,
       limiter: this.#limiters.forCredential(this.credentials.fingerprint),
-      dispatcher:
-        options.dispatcher ?? (options.pools ?? sharedPools).forOrigin(new URL(this.#baseUrl).origin),
+      dispatcher: options.dispatcher ?? (options.pools ?? sharedPools).dispatcher,
       timeoutMs: options.timeoutMs ?? 30_000,
       maxAttempts: options.maxAttempts ?? 5,
       backoff: { ...defaultBackoffPolicy, ...options.backoff },
@@ -93,6 +95,14 @@ export class CloudflareClient {
       random: options.random ?? Math.random,
       observer: options.observer,
     });
+  }
+
+  /**
+   * How long a routine request asked for now would wait for this credential's budget, behind `ahead` more that
+   * were promised a turn before it: lets a caller report "queued" instead of holding a worker while it waits.
+   */
+  estimatedWaitMs(ahead = 0): number {
+    return this.#limiters.forCredential(this.credentials.fingerprint).estimatedWaitMs(ahead);
   }
 
   /** Headroom of this client's credential, shared with every other client of it. */
@@ -132,7 +142,7 @@ export class CloudflareClient {
       const envelope = await this.#http.send({
         route: routes.listCustomHostnames,
         params: { zone_id: zoneId },
-        // `hostname` is the exact-match filter of [spec24]; [ref26] spells it `hostname.exact`.
+        // The exact-name filter as the 2024 extract spells it (docs/cloudflare-api.md#listing-and-paging).
         query: { hostname: filter.hostname, page, per_page: perPage },
         schema: customHostnamePageEnvelope,
       });
@@ -188,8 +198,8 @@ export class CloudflareClient {
   }
 
   /**
-   * PATCH with `ssl` always wrapped and always carrying `type` + `method` (API-NOTES §14 pitfalls 4 and 5). Sending
-   * the current `method` and `type` again is Cloudflare's "refresh": it restarts validation.
+   * PATCH with `ssl` always wrapped and always carrying `type` + `method`. Sending the current `method` and `type`
+   * again is Cloudflare's "refresh": it restarts validation (docs/cloudflare-api.md#create-edit-and-refresh).
    */
   async editCustomHostname(
     zoneId: string,

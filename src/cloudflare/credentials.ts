@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 
 export type CredentialsSpec =
   | { kind: "apiToken"; token: string }
-  /** Legacy global API key: whole-account power, supported but not preferred (API-NOTES §1). */
+  /** Legacy global API key (docs/cloudflare-api.md#authentication): whole-account power, not preferred. */
   | { kind: "globalKey"; email: string; key: string };
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");

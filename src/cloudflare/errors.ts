@@ -1,7 +1,7 @@
 /**
- * One error type for every way a Cloudflare call can fail, with a `kind` the reconcilers switch on. Codes come
- * from Cloudflare's status-codes page for custom hostnames (API-NOTES §7); `errors[].code` wins over the HTTP
- * status because Cloudflare reuses 400/403/409 for unrelated failures.
+ * One error type for every way a Cloudflare call can fail, with a `kind` the reconcilers switch on. The codes, their
+ * meanings and sources are in docs/cloudflare-api.md#error-codes. `errors[].code` wins over the HTTP status because
+ * Cloudflare reuses 400/403/409 for unrelated failures.
  */
 import type { HttpMethod } from "./routes.ts";
 
@@ -36,10 +36,10 @@ function kindOfCode(code: number): CloudflareErrorKind | undefined {
   // 1435 (bad hostname id) and 1437/1438 (bad list filters) sit inside the ssl range but are request mistakes
   // of ours, not certificate settings a user could fix.
   if (code >= 1422 && code <= 1449 && code !== 1435 && code !== 1437 && code !== 1438) return "invalidSsl";
-  // 1469: a hostname over 64 characters needs `ssl.cloudflare_branding` (docs reference/troubleshooting).
+  // 1469: a hostname over 64 characters needs `ssl.cloudflare_branding` (docs/cloudflare-api.md#error-codes).
   if (code === 1469) return "invalidSsl";
   if ((code >= 1000 && code <= 1005) || code === 10000 || code === 1403) return "auth";
-  // 971 "Please wait and consider throttling your request speed" (cloudflare/workers-sdk #10025).
+  // 971 "Please wait and consider throttling your request speed", with a 429 (docs/cloudflare-api.md#error-codes).
   if (code === 971) return "rateLimited";
   if (code === 1500) return "server";
   return undefined;
@@ -138,4 +138,31 @@ function describe(details: CloudflareApiErrorDetails): string {
   const detail =
     reasons.length > 0 ? `: ${reasons.join("; ")}` : codes.length > 0 ? `: ${codes.join(", ")}` : "";
   return `Cloudflare ${details.method} ${details.endpoint} failed (${details.kind}, ${outcome})${detail}${ray}`;
+}
+
+/** A failed Cloudflare call, reduced to what a decision may look at (no secrets, no stack). */
+export interface CloudflareFailure {
+  kind: CloudflareErrorKind;
+  message: string;
+  codes: number[];
+  retryable: boolean;
+  /** Seconds Cloudflare asked us to wait (429). */
+  retryAfterSeconds?: number;
+  /** Cloudflare's cf-ray id of the failed request, for logs and Cloudflare support. */
+  requestId?: string;
+}
+
+/** Any error thrown by a Cloudflare call as a CloudflareFailure; anything unexpected counts as retryable. */
+export function failureOf(error: unknown): CloudflareFailure {
+  if (error instanceof CloudflareApiError) {
+    return {
+      kind: error.kind,
+      message: error.message,
+      codes: [...error.codes],
+      retryable: error.retryable,
+      retryAfterSeconds: error.retryAfterSeconds,
+      requestId: error.requestId,
+    };
+  }
+  return { kind: "other", message: (error as Error)?.message ?? String(error), codes: [], retryable: true };
 }

@@ -1,8 +1,10 @@
 /**
  * The transport under CloudflareClient: one attempt is one rate-limiter token, one HTTP exchange over a shared
- * keep-alive pool, one observation, and a verdict; the loop around it retries what is safe to retry.
+ * keep-alive pool (through the egress proxy, if one is set), one observation, and a verdict; the loop around it
+ * retries what is safe to retry.
  */
-import { type Dispatcher, Pool } from "undici";
+
+import { type Dispatcher, EnvHttpProxyAgent, Pool } from "undici";
 import type { z } from "zod";
 import { type BackoffPolicy, fullJitterDelayMs } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
@@ -14,6 +16,7 @@ import {
   parseRatelimitHeader,
 } from "./rate-limiter.ts";
 import { noteRequestId } from "./request-ids.ts";
+import { currentRequestPriority } from "./request-priority.ts";
 import { expandRoute, type Route } from "./routes.ts";
 import { anyEnvelope } from "./wire.ts";
 
@@ -33,28 +36,90 @@ export interface AttemptObservation {
 }
 export type AttemptObserver = (observation: AttemptObservation) => void;
 
-/** One keep-alive pool per Cloudflare origin, shared by every client in the process that talks to it. */
-export class PoolRegistry {
-  readonly #pools = new Map<string, Pool>();
-  readonly #options: Pool.Options;
+/** Connection limits of each keep-alive pool: one per Cloudflare origin, or per origin to the proxy before it. */
+export type PoolLimits = Pick<Pool.Options, "connections" | "pipelining" | "keepAliveTimeout">;
 
-  constructor(options: Pool.Options = { connections: 16, pipelining: 1, keepAliveTimeout: 30_000 }) {
-    this.#options = options;
+export const defaultPoolLimits: PoolLimits = { connections: 16, pipelining: 1, keepAliveTimeout: 30_000 };
+
+/**
+ * The standard egress proxy variables, resolved as undici's `EnvHttpProxyAgent` resolves them (the lowercase
+ * name wins when both are set). An empty value means "no proxy" / "no exceptions".
+ */
+export interface EgressProxy {
+  /** For `https://` origins, Cloudflare's included; when empty, `httpProxy` serves them too. */
+  httpsProxy: string;
+  httpProxy: string;
+  /** Hosts reached directly: comma- or space-separated, matched by undici (docs/reference.md). */
+  noProxy: string;
+}
+
+/** A snapshot: PoolRegistry takes it once, so the client routes by the values the start log reports. */
+export function egressProxyFromEnv(env: NodeJS.ProcessEnv = process.env): EgressProxy {
+  return {
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? "",
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? "",
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? "",
+  };
+}
+
+/**
+ * What the start log says about egress: each proxy without the user and password a URL may embed. Throws on a
+ * value undici would refuse or misread (`proxy:3128` parses as a URL of scheme `proxy:`), naming the variable.
+ */
+export function describeEgressProxy(proxy: EgressProxy): { https: string; http: string; noProxy: string[] } {
+  const http = proxy.httpProxy === "" ? "direct" : logSafeProxyUrl("HTTP_PROXY", proxy.httpProxy);
+  const https = proxy.httpsProxy === "" ? http : logSafeProxyUrl("HTTPS_PROXY", proxy.httpsProxy);
+  return { https, http, noProxy: proxy.noProxy.split(/[,\s]/).filter((entry) => entry !== "") };
+}
+
+function logSafeProxyUrl(variable: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(
+      `${variable} (or ${variable.toLowerCase()}) must be an http:// or https:// URL such as http://proxy.example:3128`,
+    );
+  }
+  const userinfo = url.username !== "" || url.password !== "" ? "***@" : "";
+  return `${url.protocol}//${userinfo}${url.host}`;
+}
+
+/**
+ * The connections to Cloudflare, shared by every client in the process: a keep-alive pool per origin, reached
+ * directly or through the proxy the standard variables name (undici's `EnvHttpProxyAgent`, docs/adr/0005).
+ */
+export class PoolRegistry {
+  readonly proxy: EgressProxy;
+  readonly #limits: PoolLimits;
+  #dispatcher: EnvHttpProxyAgent | undefined;
+
+  constructor(options: { limits?: PoolLimits; proxy?: EgressProxy } = {}) {
+    this.#limits = options.limits ?? defaultPoolLimits;
+    this.proxy = options.proxy ?? egressProxyFromEnv();
   }
 
-  forOrigin(origin: string): Pool {
-    let pool = this.#pools.get(origin);
-    if (pool === undefined) {
-      pool = new Pool(origin, this.#options);
-      this.#pools.set(origin, pool);
-    }
-    return pool;
+  /** Built on first use: a process that never calls Cloudflare never fails on a malformed proxy variable. */
+  get dispatcher(): Dispatcher {
+    this.#dispatcher ??= new EnvHttpProxyAgent({
+      ...this.#limits,
+      // A plain-http origin behind a proxy is forwarded over a pool undici builds without our options; the
+      // factory gives that pool, like every other, the limits above.
+      factory: (origin, options) => new Pool(origin, { ...options, ...this.#limits }),
+      httpsProxy: this.proxy.httpsProxy,
+      httpProxy: this.proxy.httpProxy,
+      noProxy: this.proxy.noProxy,
+    });
+    return this.#dispatcher;
   }
 
   async close(): Promise<void> {
-    const pools = [...this.#pools.values()];
-    this.#pools.clear();
-    await Promise.all(pools.map((pool) => pool.close()));
+    const dispatcher = this.#dispatcher;
+    this.#dispatcher = undefined;
+    await dispatcher?.close();
   }
 }
 
@@ -120,7 +185,7 @@ export class CloudflareHttp {
     const path = this.#path(request);
     for (let attempt = 1; ; attempt++) {
       this.#ensureBudget(request.route);
-      await limiter.take();
+      await limiter.take(currentRequestPriority());
       const verdict = await this.#attempt(request, path, attempt);
       if (verdict.ok) return verdict.value;
       const { error, reachedServer } = verdict;
@@ -130,7 +195,7 @@ export class CloudflareHttp {
       if (!error.retryable || !safeToRepeat || attempt >= maxAttempts) throw error;
       if (error.kind === "rateLimited") {
         // The bucket itself is paused until `retry-after`: the next `take()` is the wait, unless it is too long.
-        if (limiter.waitMs() > this.#options.maxRateLimitWaitMs) throw error;
+        if (limiter.waitMs(currentRequestPriority()) > this.#options.maxRateLimitWaitMs) throw error;
       } else {
         await clock.sleep(fullJitterDelayMs(attempt, this.#options.backoff, this.#options.random));
       }
@@ -138,7 +203,7 @@ export class CloudflareHttp {
   }
 
   #ensureBudget(route: Route): void {
-    const waitMs = this.#options.limiter.waitMs();
+    const waitMs = this.#options.limiter.waitMs(currentRequestPriority());
     if (waitMs > this.#options.maxRateLimitWaitMs) {
       throw new CloudflareApiError({
         kind: "rateLimited",

@@ -11,14 +11,14 @@ describe("when to stop listing custom hostnames", () => {
     expect(nextPage(2, 0, 50, { total_pages: 9, total_count: 400 })).toBeUndefined();
   });
 
-  it("uses total_count and the page size Cloudflare reports when total_pages is missing ([spec24])", () => {
+  it("uses total_count and the page size Cloudflare reports when total_pages is missing (the 2024 extract)", () => {
     expect(nextPage(1, 50, 50, { per_page: 50, total_count: 120 })).toBe(2);
     expect(nextPage(3, 20, 50, { per_page: 50, total_count: 120 })).toBeUndefined();
     expect(nextPage(2, 50, 50, { per_page: 50, total_count: 100 })).toBeUndefined();
   });
 
   it("reads the page size back instead of trusting the one requested", () => {
-    // Asked for 1000 ([ref26] maximum) but the server capped pages at 50 ([spec24] maximum).
+    // Asked for 1000 (the 2026 reference's maximum) but the server capped pages at 50 (the 2024 extract's).
     expect(nextPage(1, 50, 1000, { per_page: 50, total_count: 51 })).toBe(2);
     expect(nextPage(1, 50, 1000, { per_page: 50 })).toBe(2);
   });

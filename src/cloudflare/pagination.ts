@@ -2,10 +2,10 @@ import type { ResultInfo } from "./wire.ts";
 
 /**
  * Decides whether another page of custom hostnames must be fetched after `page` returned `itemCount` items.
- * Only reading the first page is a known trap (cloudflare/cf-terraforming #372, cloudflare/node-cloudflare #79),
- * and the page size Cloudflare honours is unsettled (50 in [spec24], 1000 in [ref26]), so the size is read back
- * from `result_info.per_page` rather than assumed. `total_pages` exists only in [ref26]; without it,
- * `total_count` or a short page ends the walk. An empty page always ends it.
+ * Only reading the first page is a known trap, and the largest page size is unsettled (50 in the 2024 extract, 1000
+ * in the 2026 reference), so the size is read back from `result_info.per_page` rather than assumed. `total_pages`
+ * exists only in the 2026 reference; without it, `total_count` or a short page ends the walk. An empty page always
+ * ends it (docs/cloudflare-api.md#listing-and-paging).
  */
 export function nextPage(
   page: number,

@@ -1,10 +1,9 @@
 /**
- * Cloudflare's documented validation backoff (API-NOTES §9), one source for both the simulator (which plays
- * Cloudflare's checks) and the operator (which looks again right after each of them).
- * Hostname validation (docs domain-support/hostname-validation/backoff-schedule): 75 retries over about 7 days;
- * the delay before retry n is `min(floor(60·1.05^n) s, 4 h)` for the first 10, then `min(floor(60·1.15^n) s, 4 h)`.
- * Certificate DCV (docs ssl/edge-certificates/changing-dcv-method/validation-backoff-schedule): `min(floor(60·1.05^n)
- * s, 4 h)`, with no documented count.
+ * Cloudflare's validation backoff schedules, implemented once: the simulator plays Cloudflare's checks with them and
+ * the operator looks again right after each of them. The wait before check n (0-based) is `min(floor(60·1.05^n) s,
+ * 4 h)`; for hostname validation, from n = 10 on it is `min(floor(60·1.15^n) s, 4 h)` with the same n (93 s at
+ * n = 9, then 242 s), for 75 checks in all. Certificate DCV has no documented count. Sources, a table and the sums:
+ * docs/cloudflare-api.md#validation-backoff-schedule.
  */
 export const VALIDATION_MAX_DELAY_SECONDS = 4 * 3600;
 export const HOSTNAME_VALIDATION_RETRIES = 75;

@@ -64,7 +64,8 @@ describe("wire schemas against Cloudflare's official OpenAPI extract", () => {
     const parsed = customHostnameEnvelope.parse(body);
     const declared = body.result as Record<string, unknown>;
     expect(Object.keys(parsed.result).sort()).toEqual(Object.keys(declared).sort());
-    // custom_certificate / custom_key are never returned (API-NOTES §5), so the response schema drops them.
+    // custom_certificate / custom_key are never returned, so the response schema drops them
+    // (docs/cloudflare-api.md#custom-hostname-fields).
     const neverReturned = new Set(["custom_certificate", "custom_key"]);
     const declaredSsl = Object.keys(declared.ssl as object).filter((key) => !neverReturned.has(key));
     expect(Object.keys(parsed.result.ssl ?? {}).sort()).toEqual(expect.arrayContaining(declaredSsl.sort()));

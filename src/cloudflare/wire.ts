@@ -1,9 +1,9 @@
 /**
  * Cloudflare's wire objects for the custom-hostname endpoints, derived from the official OpenAPI extract
- * (`test/fixtures/cloudflare/custom-hostnames.openapi.json`, Aug 2024) plus the newer fields listed in SOURCE.md and
- * API-NOTES.md. Responses are parsed tolerantly: every status-like field stays a string (Cloudflare adds enum
- * values without notice), absent and `null` both read as `undefined`, unknown keys are dropped. Request bodies,
- * which we control, are strict.
+ * (`test/fixtures/cloudflare/custom-hostnames.openapi.json`, "the 2024 extract") plus the newer fields of "the 2026
+ * reference" (docs/cloudflare-api.md#gaps-in-the-2024-extract). Responses are parsed tolerantly: every status-like
+ * field stays a string (Cloudflare adds enum values without notice), absent and `null` both read as `undefined`,
+ * unknown keys are dropped. Request bodies, which we control, are strict.
  */
 import { z } from "zod";
 
@@ -24,7 +24,7 @@ const stringMap = z
     ),
   );
 
-/** [spec24] types `verification_errors` items as `{}`; today's API sends strings. */
+/** The 2024 extract types `verification_errors` items as `{}`; today's API sends strings. */
 const looseStrings = z
   .array(z.unknown())
   .transform((items) => items.map((item) => (typeof item === "string" ? item : JSON.stringify(item))));
@@ -38,7 +38,7 @@ export const apiErrorItem = z.object({
 });
 export type ApiErrorItem = z.infer<typeof apiErrorItem>;
 
-/** [spec24] gives `messages` the error shape; [ref26] documents plain strings: accept both. */
+/** The 2024 extract gives `messages` the error shape; the 2026 reference documents plain strings: accept both. */
 export const apiMessage = z.union([z.string(), apiErrorItem]);
 
 export const resultInfo = z.object({
@@ -46,7 +46,7 @@ export const resultInfo = z.object({
   per_page: optional(z.number()),
   count: optional(z.number()),
   total_count: optional(z.number()),
-  /** Only in [ref26]; the Aug 2024 extract has no `total_pages`. */
+  /** Only in the 2026 reference; the 2024 extract has no `total_pages`. */
   total_pages: optional(z.number()),
 });
 export type ResultInfo = z.infer<typeof resultInfo>;
@@ -84,7 +84,7 @@ export const validationRecord = z.object({
   http_url: optional(z.string()),
   http_body: optional(z.string()),
   emails: optional(looseStrings),
-  /** [ref26] additions. */
+  /** Added by the 2026 reference. */
   cname: optional(z.string()),
   cname_target: optional(z.string()),
   status: optional(z.string()),
@@ -115,12 +115,12 @@ export const customHostnameSsl = z.object({
 export type CustomHostnameSsl = z.infer<typeof customHostnameSsl>;
 
 export const customHostname = z.object({
-  /** A 36-char UUID in practice; [spec24] reuses the 32-char identifier schema, so no length is enforced. */
+  /** A 36-char UUID in practice; the 2024 extract reuses the 32-char identifier schema, so no length is enforced. */
   id: z.string().min(1),
   hostname: z.string().min(1),
   status: optional(z.string()),
   created_at: optional(z.string()),
-  /** Required by [spec24]; tolerated missing because a hostname created without `ssl` is legal in [ref26]. */
+  /** Required by the 2024 extract, optional in the 2026 reference (a hostname may be created without `ssl`). */
   ssl: optional(customHostnameSsl),
   custom_metadata: optional(stringMap),
   custom_origin_server: optional(z.string()),
@@ -139,8 +139,8 @@ export const customHostnameEnvelope = successEnvelope(customHostname);
 export const customHostnamePageEnvelope = successEnvelope(z.array(customHostname));
 
 /**
- * DELETE custom hostname is documented ([spec24] and [ref26]) to answer a bare `{"id": …}` with no envelope;
- * unverified live, so the enveloped form is accepted too.
+ * DELETE custom hostname is documented (2024 extract and 2026 reference alike) to answer a bare `{"id": …}` with no
+ * envelope; unverified live, so the enveloped form is accepted too (docs/cloudflare-api.md#response-envelope).
  */
 export const deletedCustomHostname = z.union([
   successEnvelope(z.object({ id: z.string() })).transform((envelope) => envelope.result),
@@ -149,7 +149,10 @@ export const deletedCustomHostname = z.union([
 
 // ---- fallback origin, token, zone ----------------------------------------------------------------------------
 
-/** [spec24] types the result as a bare `object`; the fields and status values come from [ref26]. */
+/**
+ * The 2024 extract types the result as a bare `object`; the fields and status values come from the 2026 reference
+ * (docs/cloudflare-api.md#fallback-origin).
+ */
 export const fallbackOrigin = z.object({
   origin: optional(z.string()),
   status: optional(z.string()),
@@ -172,7 +175,7 @@ export const tokenVerificationEnvelope = successEnvelope(tokenVerification);
 export const zone = z.object({
   id: z.string(),
   name: z.string(),
-  /** [ref26] only: initializing | pending | active | moved. */
+  /** Only in the 2026 reference: initializing | pending | active | moved. */
   status: optional(z.string()),
   paused: optional(z.boolean()),
   account: optional(z.object({ id: optional(z.string()), name: optional(z.string()) })),
@@ -204,7 +207,7 @@ export const sslRequest = z.strictObject({
   wildcard: z.boolean().optional(),
   custom_certificate: z.string().optional(),
   custom_key: z.string().optional(),
-  /** [ref26] additions. */
+  /** Added by the 2026 reference. */
   custom_csr_id: z.string().optional(),
   cloudflare_branding: z.boolean().optional(),
 });
@@ -212,17 +215,20 @@ export type SslRequest = z.input<typeof sslRequest>;
 
 /**
  * `ssl` as sent on create and edit: it always carries `type` and `method`. Without both, an edit gets 1434 or
- * silently ignores a CA change (cloudflare-docs PR #28489) and a bare-`ssl` create is refused with 1440; `type`
- * defaults to `dv`, its only value, so callers cannot forget it.
+ * silently ignores a CA change, and an `ssl` without both is refused with 1440
+ * (docs/cloudflare-api.md#create-edit-and-refresh); `type` defaults to `dv`, its only value, so callers cannot
+ * forget it.
  */
 const sslOrder = sslRequest.extend({ method: dcvMethod, type: z.literal("dv").default("dv") });
 
 export const createCustomHostnameBody = z.strictObject({
   hostname: z.string().min(1).max(255),
-  /** Required by [spec24], optional in [ref26] (terraform-provider-cloudflare PR #5724). */
+  /**
+   * Required by the 2024 extract, optional in the 2026 reference (docs/cloudflare-api.md#create-edit-and-refresh).
+   */
   ssl: sslOrder.optional(),
   custom_metadata: z.record(z.string(), z.string()).optional(),
-  /** Accepted on create since [ref26]. */
+  /** Accepted on create by the 2026 reference, not by the 2024 extract. */
   custom_origin_server: z.string().optional(),
   custom_origin_sni: z.string().optional(),
 });

@@ -16,16 +16,11 @@ export class KubeApiError extends Error {
 
 export const isNotFound = (error: unknown) => error instanceof KubeApiError && error.status === 404;
 export const isConflict = (error: unknown) => error instanceof KubeApiError && error.status === 409;
-export const isGone = (error: unknown) => error instanceof KubeApiError && error.status === 410;
 
-export type PatchType = "merge" | "apply" | "json";
+/** The operator patches with JSON merge patches only (finalizers); status is written whole, compare-and-swap. */
+export type PatchType = "merge";
 
-const patchContentTypes: Record<PatchType, string> = {
-  merge: "application/merge-patch+json",
-  // SSA accepts JSON bodies: JSON is YAML.
-  apply: "application/apply-patch+yaml",
-  json: "application/json-patch+json",
-};
+const patchContentTypes: Record<PatchType, string> = { merge: "application/merge-patch+json" };
 
 type Query = Record<string, string | number | boolean | undefined>;
 

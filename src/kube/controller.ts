@@ -5,14 +5,9 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-/** A failure that retrying cannot fix (bad input the user must change): counted, not retried. */
-export class TerminalError extends Error {
-  override name = "TerminalError";
-}
-
 export type Reconciler = (key: string) => Promise<ReconcileResult | undefined>;
 
-export type ReconcileOutcome = "success" | "requeue_after" | "error" | "terminal_error";
+export type ReconcileOutcome = "success" | "requeue_after" | "error";
 
 export interface ControllerObserver {
   reconciled?(
@@ -36,7 +31,8 @@ export interface ControllerOptions {
 
 /**
  * Runs a reconciler over a work queue with controller-runtime's result handling: `done` always; success →
- * `forget`; `requeueAfterMs` → `forget` + delayed add; error → rate-limited re-add; terminal error → dropped.
+ * `forget`; `requeueAfterMs` → `forget` + delayed add; error → rate-limited re-add. Failures only the user can
+ * fix are not errors: the reconcile reports them in status and returns a long `requeueAfterMs`.
  */
 export class Controller {
   readonly name: string;
@@ -85,16 +81,22 @@ export class Controller {
         this.#observer.reconciled?.(this.name, key, "success", seconds());
       }
     } catch (error) {
-      if (error instanceof TerminalError) {
-        this.queue.forget(key);
-        this.#observer.reconciled?.(this.name, key, "terminal_error", seconds(), error);
-      } else {
-        this.#observer.reconciled?.(this.name, key, "error", seconds(), error);
-        const delay = this.queue.addRateLimited(key);
-        this.#observer.retried?.(this.name, key, delay);
-      }
+      this.#observer.reconciled?.(this.name, key, "error", seconds(), error);
+      const delay = this.queue.addRateLimited(key);
+      this.#observer.retried?.(this.name, key, delay);
     } finally {
       this.queue.done(key);
     }
   }
+}
+
+/**
+ * Something the manager starts once this replica leads and stops on shutdown (controller-runtime's Runnable):
+ * a controller with whatever it needs running beside it.
+ */
+export interface Runnable {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Stops taking work and waits for what is in flight. */
+  stop(): Promise<void>;
 }

@@ -4,7 +4,6 @@ export interface RateLimiter {
   when(key: string): number;
   /** Clears `key`'s failure history after a success. */
   forget(key: string): void;
-  failures(key: string): number;
 }
 
 /** Per-key exponential backoff: base × 2^failures, capped (controller-runtime: 5 ms → 1000 s). */
@@ -26,10 +25,6 @@ export class ItemExponentialRateLimiter implements RateLimiter {
 
   forget(key: string): void {
     this.#failures.delete(key);
-  }
-
-  failures(key: string): number {
-    return this.#failures.get(key) ?? 0;
   }
 }
 
@@ -62,10 +57,6 @@ export class BucketRateLimiter implements RateLimiter {
   }
 
   forget(): void {}
-
-  failures(): number {
-    return 0;
-  }
 }
 
 /** The longest delay of several limiters (controller-runtime's default combines the two above). */
@@ -82,10 +73,6 @@ export class MaxOfRateLimiter implements RateLimiter {
 
   forget(key: string): void {
     for (const limiter of this.#limiters) limiter.forget(key);
-  }
-
-  failures(key: string): number {
-    return Math.max(...this.#limiters.map((limiter) => limiter.failures(key)));
   }
 }
 

@@ -23,10 +23,6 @@ export class WorkQueue {
     return this.#queue.length;
   }
 
-  get shuttingDown(): boolean {
-    return this.#shuttingDown;
-  }
-
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);
@@ -68,10 +64,6 @@ export class WorkQueue {
 
   forget(key: string): void {
     this.#limiter.forget(key);
-  }
-
-  failures(key: string): number {
-    return this.#limiter.failures(key);
   }
 
   /** The next key to work on; `undefined` once the queue is shut down and drained. */

@@ -14,8 +14,9 @@ export interface CustomHostnameMetricState {
 }
 
 /**
- * The operator's Prometheus metrics (names and labels as in DESIGN §4) on a registry of its own. Label values
- * are route templates, status words and object names: bounded, and never an error message or a credential.
+ * The operator's Prometheus metrics (names and labels in docs/observability.md#metrics) on a registry of its own.
+ * Label values are route templates, status words and object names: bounded, and never an error message or a
+ * credential.
  */
 export class OperatorMetrics {
   readonly registry = new Registry();
@@ -40,7 +41,7 @@ export class OperatorMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.#reconcileTotal = new Counter({
       name: "cfsaas_reconcile_total",
-      help: "Reconciles by controller and result (success, requeue_after, error, terminal_error).",
+      help: "Reconciles by controller and result (success, requeue_after, error).",
       labelNames: ["controller", "result"],
       registers,
     });

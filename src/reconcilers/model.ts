@@ -1,46 +1,21 @@
 /**
- * The contract between the pure decision functions (decide-*.ts) and the executors that run them. A decision
- * sees a snapshot of the world and names at most one next step; the executor performs it, folds its outcome
- * back into the snapshot and asks again, until the decision needs nothing more and only status remains.
+ * The contract between the pure decision functions (each kind's `decide.ts`) and the executors that run them. A
+ * decision sees a snapshot of the world and names at most one next step; the executor performs it, folds its
+ * outcome back into the snapshot and asks again, until the decision needs nothing more and only status remains.
  * Because a decision reads only its input, a crash between any two steps converges: the next reconcile
  * gathers the world again and arrives at the same next step.
  */
-import type { CloudflareErrorKind } from "../cloudflare/errors.ts";
 
-export type EventType = "Normal" | "Warning";
+import type { Reason } from "../api/reasons.ts";
+import type { EventType } from "../kube/events.ts";
 
 export interface PlannedEvent {
   type: EventType;
-  /** CamelCase, stable; documented in docs/reference.md. */
-  reason: string;
+  reason: Reason;
   /** What the controller did or tried: Create, Adopt, Update, Delete, Verify, … */
   action: string;
   note: string;
 }
-
-/** A failed Cloudflare call, reduced to what a decision may look at (no secrets, no stack). */
-export interface CloudflareFailure {
-  kind: CloudflareErrorKind;
-  message: string;
-  codes: number[];
-  retryable: boolean;
-  /** Seconds Cloudflare asked us to wait (429). */
-  retryAfterSeconds?: number;
-  /** Cloudflare's cf-ray id of the failed request, for logs and Cloudflare support. */
-  requestId?: string;
-}
-
-/** Why the credentials Secret cannot be used, in terms the user can act on. */
-export type CredentialsProblemReason =
-  | "SecretNotFound"
-  | "InvalidSecret"
-  | "InvalidCredentials"
-  | "Unauthorized"
-  | "CredentialsCheckFailed";
-
-export type CredentialsState =
-  | { kind: "usable" }
-  | { kind: "problem"; reason: CredentialsProblemReason; message: string };
 
 /** An object that already claims the same Cloudflare resource and is older, so it wins. */
 export interface ConflictingClaim {

@@ -2,10 +2,14 @@
 
 import type { Condition } from "../api/conditions.ts";
 import { ConditionType } from "../api/conditions.ts";
-import { type ConditionUpdate, setCondition } from "../kube/conditions.ts";
+import type { Reason } from "../api/reasons.ts";
+import { type ConditionUpdate, setCondition } from "../kube/status-conditions.ts";
 import type { PlannedEvent } from "./model.ts";
 
-export const SYNCED: ConditionUpdate = {
+/** A condition update whose reason is one of the operator's vocabulary (docs/reference.md). */
+export type ReasonedCondition = ConditionUpdate & { reason: Reason };
+
+export const SYNCED: ReasonedCondition = {
   type: ConditionType.Synced,
   status: "True",
   reason: "Synced",
@@ -15,7 +19,7 @@ export const SYNCED: ConditionUpdate = {
 /** Applies updates in order; condition types this controller does not set keep their place and content. */
 export function applyConditions(
   previous: readonly Condition[] | undefined,
-  updates: readonly ConditionUpdate[],
+  updates: readonly ReasonedCondition[],
   observedGeneration: number,
   now: Date,
 ): Condition[] {
@@ -25,10 +29,10 @@ export function applyConditions(
   );
 }
 
-export function normalEvent(reason: string, action: string, note: string): PlannedEvent {
+export function normalEvent(reason: Reason, action: string, note: string): PlannedEvent {
   return { type: "Normal", reason, action, note };
 }
 
-export function warningEvent(reason: string, action: string, note: string): PlannedEvent {
+export function warningEvent(reason: Reason, action: string, note: string): PlannedEvent {
   return { type: "Warning", reason, action, note };
 }

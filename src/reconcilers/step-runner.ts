@@ -1,12 +1,15 @@
 import type { Logger } from "pino";
 import type { Condition } from "../api/conditions.ts";
+import { ConditionType } from "../api/conditions.ts";
+import type { CloudflareFailure } from "../cloudflare/errors.ts";
 import { collectRequestIds } from "../cloudflare/request-ids.ts";
 import type { KubeApiClient } from "../kube/api-client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { KubeObject } from "../kube/informer.ts";
 import { type ResourceType, setFinalizer, writeStatus } from "../kube/resources.ts";
-import { type CloudflareFailure, type Decision, type PlannedEvent, RetryLater } from "./model.ts";
+import { findCondition } from "../kube/status-conditions.ts";
+import { type Decision, type PlannedEvent, RetryLater } from "./model.ts";
 
 type FinalizerAction = { kind: "addFinalizer" } | { kind: "removeFinalizer" };
 
@@ -67,7 +70,7 @@ export async function runSteps<
     if (!action) {
       const statusWritten = await writeStatus(api, resource, object, decision.status);
       for (const event of decision.events) record(event);
-      const ready = decision.status.conditions?.find((condition) => condition.type === "Ready");
+      const ready = findCondition(decision.status.conditions, ConditionType.Ready);
       log.info(
         {
           steps,
@@ -81,7 +84,7 @@ export async function runSteps<
         "reconciled",
       );
       if (decision.retry) {
-        const synced = decision.status.conditions?.find((condition) => condition.type === "Synced");
+        const synced = findCondition(decision.status.conditions, ConditionType.Synced);
         throw new RetryLater(synced?.message || ready?.message || "retrying");
       }
       return { requeueAfterMs: decision.requeueAfterMs };

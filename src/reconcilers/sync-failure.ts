@@ -2,13 +2,15 @@
  * What a failed Cloudflare call means for the user: a condition reason, a message saying what to do, and whether
  * trying again can help. Shared by both reconcilers so the same failure reads the same everywhere.
  */
+
 import { ConditionType } from "../api/conditions.ts";
-import type { ConditionUpdate } from "../kube/conditions.ts";
-import type { CloudflareFailure, PlannedEvent } from "./model.ts";
-import { warningEvent } from "./reporting.ts";
+import type { Reason } from "../api/reasons.ts";
+import type { CloudflareFailure } from "../cloudflare/errors.ts";
+import type { PlannedEvent } from "./model.ts";
+import { type ReasonedCondition, warningEvent } from "./reporting.ts";
 
 export interface SyncFailure {
-  reason: string;
+  reason: Reason;
   message: string;
   /** Transient: back off and retry. Otherwise only a spec or Secret change can help. */
   retry: boolean;
@@ -19,8 +21,9 @@ export interface SyncFailure {
 export const USER_FIXABLE_REQUEUE_MS = 30 * 60_000;
 const TRANSIENT_REQUEUE_MS = 30_000;
 
-// Entitlements Cloudflare grants per zone (API-NOTES §7, §11); the message names the spec field it refuses.
-const entitlements: Record<number, { reason: string; message: string }> = {
+// Quota and entitlements Cloudflare grants per zone (docs/cloudflare-api.md#entitlements-and-quota); the message
+// names the spec field it refuses.
+const entitlements: Record<number, { reason: Reason; message: string }> = {
   1404: {
     reason: "QuotaExceeded",
     message: "no custom-hostname quota is allocated to this zone (1404); ask Cloudflare to allocate one",
@@ -41,7 +44,7 @@ const entitlements: Record<number, { reason: string; message: string }> = {
   },
 };
 
-const reasonOfKind: Record<CloudflareFailure["kind"], string> = {
+const reasonOfKind: Record<CloudflareFailure["kind"], Reason> = {
   rateLimited: "CloudflareUnavailable",
   server: "CloudflareUnavailable",
   network: "CloudflareUnavailable",
@@ -60,7 +63,7 @@ const reasonOfKind: Record<CloudflareFailure["kind"], string> = {
  * Reasons for a Cloudflare answer that stays the same until the spec, the plan or the account changes: asking
  * again on every event would only repeat it. (Credential problems are not here: a Secret change ends them.)
  */
-export const REFUSAL_REASONS: ReadonlySet<string> = new Set([
+export const REFUSAL_REASONS: ReadonlySet<string> = new Set<Reason>([
   "InvalidHostname",
   "EntitlementMissing",
   "QuotaExceeded",
@@ -70,7 +73,7 @@ export const REFUSAL_REASONS: ReadonlySet<string> = new Set([
   "CloudflareError",
 ]);
 
-const adviceOfReason: Record<string, string> = {
+const adviceOfReason: Partial<Record<Reason, string>> = {
   CloudflareUnavailable: "retrying with backoff",
   InvalidHostname: "fix spec.hostname or spec.customOriginServer",
   InvalidSslSettings: "fix spec.ssl",
@@ -93,7 +96,7 @@ export function describeFailure(failure: CloudflareFailure): SyncFailure {
 }
 
 export interface FailureReport {
-  conditions: ConditionUpdate[];
+  conditions: ReasonedCondition[];
   events: PlannedEvent[];
   requeueAfterMs: number;
   retry: boolean;
@@ -109,7 +112,7 @@ export function reportFailure(
   knowsCloudflareState: boolean,
 ): FailureReport {
   const failure = describeFailure(cloudflareFailure);
-  const conditions: ConditionUpdate[] = [
+  const conditions: ReasonedCondition[] = [
     { type: ConditionType.Synced, status: "False", reason: failure.reason, message: failure.message },
   ];
   if (!knowsCloudflareState || action === "Delete") {

@@ -23,8 +23,9 @@ export function claimedIdentity(headers: IncomingHttpHeaders): string | undefine
 }
 
 /**
- * Bearer tokens first, then the global key (X-Auth-Email + X-Auth-Key). Failure codes (API-NOTES §1):
- * no credentials → 400/1403, malformed headers → 400/6003, unknown token → 401/1000, wrong key → 403/10000.
+ * Bearer tokens first, then the global key (X-Auth-Email + X-Auth-Key). Failure codes
+ * (docs/cloudflare-api.md#authentication): no credentials → 400/1403, malformed headers → 400/6003 (Cloudflare's
+ * generic code, our choice here), unknown token → 401/1000, wrong key → 403/10000.
  */
 export function authenticate(headers: IncomingHttpHeaders, credentials: readonly Credential[]): Credential {
   const authorization = header(headers, "authorization");

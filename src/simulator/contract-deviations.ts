@@ -47,7 +47,8 @@ export const CONTRACT_DEVIATIONS: ContractDeviation[] = [
     effect: "relaxes",
     reason:
       "The document types hostname ids with the 32-character zone identifier schema (maxLength 32), yet its own " +
-      "examples and the `id` list filter (min/max 36) use UUIDs, as the live API does (SOURCE.md, API-NOTES §5).",
+      "examples and the `id` list filter (min/max 36) use UUIDs, as the live API does " +
+      "(docs/cloudflare-api.md#custom-hostname-fields).",
     patch: [
       {
         op: "replace",
@@ -103,7 +104,9 @@ export const CONTRACT_DEVIATIONS: ContractDeviation[] = [
   {
     title: "result_info carries total_pages",
     effect: "tightens",
-    reason: "Lists report `total_pages` today (2026 reference; API-NOTES §2); the 2024 document omits it.",
+    reason:
+      "Lists report `total_pages` today (the 2026 reference; docs/cloudflare-api.md#listing-and-paging); the 2024 " +
+      "document omits it.",
     patch: [
       {
         op: "add",
@@ -132,7 +135,7 @@ export const CONTRACT_DEVIATIONS: ContractDeviation[] = [
     title: "Create answers 201 and edit answers 202",
     effect: "relaxes",
     reason:
-      "Cloudflare's status-code page for custom hostnames (docs reference/status-codes/custom-hostnames) gives " +
+      "Cloudflare's status-code page for custom hostnames (docs/cloudflare-api.md#response-envelope) gives " +
       "POST 201 and PATCH 202 with the same body; the document declares only 200.",
     patch: [
       { op: "copy", from: `${HOSTNAMES}/post/responses/200`, path: `${HOSTNAMES}/post/responses/201` },
@@ -143,8 +146,8 @@ export const CONTRACT_DEVIATIONS: ContractDeviation[] = [
     title: "Throttling answers error code 971",
     effect: "relaxes",
     reason:
-      'The document requires error codes ≥ 1000, but the live API answers 429 with code 971 "Please wait and ' +
-      'consider throttling your request speed" (cloudflare/workers-sdk #10025; API-NOTES §7).',
+      "The document requires error codes ≥ 1000, but throttled calls are reported to answer 429 with code 971 " +
+      '"Please wait and consider throttling your request speed" (docs/cloudflare-api.md#error-codes).',
     patch: ["tls-certificates-and-hostnames_messages", "iam_messages", "zones_messages"].map((schema) => ({
       op: "remove" as const,
       path: `${SCHEMAS}/${schema}/items/properties/code/minimum`,

@@ -33,7 +33,10 @@ function asBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** Cloudflare documents metadata as a JSON object of at most 4 KB (docs custom-metadata); values are strings. */
+/**
+ * Cloudflare documents metadata as a JSON object of at most 4 KB (docs/cloudflare-api.md#entitlements-and-quota);
+ * values are strings.
+ */
 function parseMetadata(raw: unknown, zone: Zone): Record<string, string> | undefined {
   if (!zone.entitlements.customMetadata) {
     throw new ApiError(403, 1413, "Custom metadata is not enabled for this zone.");
@@ -172,8 +175,8 @@ export function patchCustomHostname(
   record.customOriginServer = customOriginServer;
   record.customOriginSni = customOriginSni;
   if (ssl) {
-    // Refresh (docs validation-status): re-run hostname validation with a fresh backoff schedule, and the
-    // same for an unissued certificate; moved/deleted hostnames go back to pending.
+    // Refresh (docs/cloudflare-api.md#create-edit-and-refresh): re-run hostname validation with a fresh backoff
+    // schedule, and the same for an unissued certificate; moved/deleted hostnames go back to pending.
     if (ssl.change !== "settings" && before.ownership.status !== "active") record.validationStartedAt = now;
     if (ssl.change === "reorder") record.certificate = newCertificateOrder(world, ssl.request, now);
     else {
@@ -186,7 +189,7 @@ export function patchCustomHostname(
   return { status: 202, body: successEnvelope(view(world, record)) };
 }
 
-/** Documented to answer `{"id": …}` without the envelope ([spec24] and [ref26] agree). */
+/** Documented to answer `{"id": …}` without the envelope (docs/cloudflare-api.md#response-envelope). */
 export function deleteCustomHostname(world: SimulatorWorld, zone: Zone, id: string): HandlerResult {
   const record = findRecord(world, zone, id);
   world.store.hostnames(zone.id).delete(record.id);

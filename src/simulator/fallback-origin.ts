@@ -26,8 +26,8 @@ export function getFallbackOrigin(world: SimulatorWorld, zone: Zone): HandlerRes
 }
 
 /**
- * Any syntactically valid hostname is accepted, as the real API does; one outside the SaaS zone never
- * deploys and reports the DNS error in `errors` ([ref26] example response).
+ * Any syntactically valid hostname is accepted, as the real API does; one outside the SaaS zone never deploys and
+ * reports the DNS error in `errors`, as the 2026 reference's example does (docs/cloudflare-api.md#fallback-origin).
  */
 export function putFallbackOrigin(world: SimulatorWorld, zone: Zone, rawBody: unknown): HandlerResult {
   const raw = (rawBody as { origin?: unknown } | null)?.origin;

@@ -4,7 +4,7 @@ import type { HostnameEvaluation } from "./evaluation.ts";
 import { HOSTNAME_MAX_LENGTH } from "./hostname-rules.ts";
 import type { HostnameRecord } from "./store.ts";
 
-/** Query handling of `GET /zones/{zone_id}/custom_hostnames` (API-NOTES §3). */
+/** Query handling of `GET /zones/{zone_id}/custom_hostnames` (docs/cloudflare-api.md#listing-and-paging). */
 
 export type ListRow = { record: HostnameRecord; evaluation: HostnameEvaluation };
 

@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { ApiError } from "./api-error.ts";
 
 /**
- * Hostname checks in the order Cloudflare documents them (docs reference/status-codes/custom-hostnames):
+ * Hostname checks in the order Cloudflare documents them (docs/cloudflare-api.md#error-codes):
  * 1407 invalid (≥256 chars, IP address, characters outside a DNS name), 1408 non-ASCII, 1409 reserved TLD,
  * 1410 no registrable domain (public-suffix parse failure), 1411 example.com/.net/.org. The same checks on
  * a custom origin server answer 1415–1419.

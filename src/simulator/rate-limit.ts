@@ -1,7 +1,7 @@
 /**
- * Cloudflare's global API limit: 1,200 requests per 300 s per user; over it, every call gets 429 until the
- * window ends (API-NOTES §8). A fixed window per credential, on real time: `timeScale` speeds validation,
- * never the budget a client must respect.
+ * Cloudflare's global API limit: 1,200 requests per 300 s per user (docs/cloudflare-api.md#rate-limits). Over it,
+ * every call gets 429 until this window ends, which can be sooner than Cloudflare's 5-minute block. A fixed window
+ * per credential, on real time: `timeScale` speeds validation, never the budget a client must respect.
  */
 export type RateLimitPolicy = { requests: number; windowSeconds: number };
 
@@ -47,7 +47,7 @@ export class RateLimiter {
   }
 }
 
-/** `Ratelimit` / `Ratelimit-Policy` as Cloudflare sends them (IETF draft syntax, API-NOTES §8). */
+/** `Ratelimit` and `Ratelimit-Policy` as Cloudflare sends them (docs/cloudflare-api.md#rate-limits). */
 export function rateLimitHeaders(policy: RateLimitPolicy, verdict: RateLimitVerdict): Record<string, string> {
   const headers: Record<string, string> = {
     Ratelimit: `"default";r=${verdict.remaining};t=${verdict.resetSeconds}`,

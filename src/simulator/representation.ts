@@ -60,7 +60,8 @@ function renderSsl(
     settings: request.settings,
   };
   if (request.certificate_authority) ssl.certificate_authority = request.certificate_authority;
-  // Records arrive after `initializing` and vanish once the certificate is issued (terraform #1840, #1466).
+  // Records arrive after `initializing` and vanish once the certificate is issued
+  // (docs/cloudflare-api.md#custom-hostname-fields).
   if (status === "pending_validation" || status === "validation_timed_out") {
     ssl.validation_records = validationRecords(record);
   }

@@ -57,7 +57,7 @@ async function serveApi(runtime: SimulatorRuntime, req: IncomingMessage, res: Se
   const fail = (status: number, code: number, message: string, extra: Record<string, string> = {}) =>
     send(res, status, { ...headers, ...extra }, JSON.stringify(failureEnvelope([{ code, message }])));
 
-  // 971 is what the live API answers when throttling (cloudflare/workers-sdk #10025).
+  // 971 with 429 is what throttled calls are reported to answer (docs/cloudflare-api.md#error-codes).
   if (!verdict.allowed) return fail(429, 971, "Please wait and consider throttling your request speed");
   switch (fault?.kind) {
     case "server_error":

@@ -5,7 +5,10 @@ export const CERTIFICATE_AUTHORITIES = ["digicert", "google", "lets_encrypt", "s
 export const BUNDLE_METHODS = ["ubiquitous", "optimal", "force"] as const;
 const ON_OFF = ["on", "off"];
 const TLS_VERSIONS = ["1.0", "1.1", "1.2", "1.3"];
-/** BoringSSL cipher names Cloudflare accepts for custom hostnames (docs ssl/reference/cipher-suites). */
+/**
+ * BoringSSL cipher names Cloudflare accepts for custom hostnames
+ * (https://developers.cloudflare.com/ssl/reference/cipher-suites/).
+ */
 const KNOWN_CIPHERS = new Set([
   "ECDHE-ECDSA-AES128-GCM-SHA256",
   "ECDHE-ECDSA-CHACHA20-POLY1305",
@@ -51,7 +54,7 @@ export type SslRequest = {
   cloudflare_branding: boolean;
 };
 
-/** What a PATCH does to the certificate (API-NOTES §6). */
+/** What a PATCH does to the certificate (docs/cloudflare-api.md#create-edit-and-refresh). */
 export type SslChange = "refresh" | "reorder" | "settings";
 
 type RawSsl = Record<string, unknown>;
@@ -99,7 +102,7 @@ function parseSettings(raw: unknown): SslSettings {
 }
 
 function parseAuthority(raw: unknown): CertificateAuthority | undefined {
-  // An empty string asks for the default CA (docs issue-certificates).
+  // An empty string asks for the default CA (docs/cloudflare-api.md#create-edit-and-refresh).
   if (raw === undefined || raw === "") return undefined;
   return oneOf(raw, CERTIFICATE_AUTHORITIES, 1434, "certificate_authority");
 }
@@ -124,14 +127,18 @@ function requireMethodAndType(input: RawSsl): { method: DcvMethod; type: "dv" } 
 }
 
 function checkWildcardMethod(request: SslRequest): SslRequest {
-  // Wildcard certificates can only be validated over TXT (docs issue-certificates).
+  // Wildcard certificates can only be validated over TXT: Cloudflare's HTTP validation page says so; 1432 is our
+  // choice of code (docs/cloudflare-api.md#create-edit-and-refresh).
   if (request.wildcard && request.method !== "txt") {
     throw invalid(1432, "Wildcard certificates must use the txt validation method.");
   }
   return request;
 }
 
-/** POST: `ssl` is optional today (terraform PR #5724); when given, `method` and `type` come together. */
+/**
+ * POST: `ssl` is optional today (docs/cloudflare-api.md#create-edit-and-refresh); when given, `method` and `type`
+ * come together.
+ */
 export function parseSslForCreate(raw: unknown): SslRequest {
   if (raw === undefined) {
     return {
@@ -164,7 +171,8 @@ export function parseSslForCreate(raw: unknown): SslRequest {
 
 /**
  * PATCH: the same method and type as now is a refresh; a new method, type, CA or wildcard flag orders a
- * new certificate, and changing the CA needs both method and type (1434; cloudflare-docs PR #28489).
+ * new certificate, and changing the CA needs both method and type (1434;
+ * docs/cloudflare-api.md#create-edit-and-refresh).
  */
 export function parseSslForPatch(
   raw: unknown,

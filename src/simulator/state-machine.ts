@@ -15,12 +15,18 @@ import {
 const SECOND = 1000;
 const DAY = 86_400 * SECOND;
 
-/** Fallback origin: initializing → pending_deployment → active (API-NOTES §4, §13). Durations are ours. */
+/**
+ * Fallback origin: initializing → pending_deployment → active (docs/cloudflare-api.md#fallback-origin). The
+ * durations are ours: Cloudflare documents none.
+ */
 export const FALLBACK_ORIGIN_TIMING = { pendingDeploymentAfter: 30 * SECOND, activeAfter: 60 * SECOND };
 
 export type FallbackOriginStatus = "initializing" | "pending_deployment" | "active";
 
-/** `routable`: the origin is a record in the SaaS zone; otherwise it never deploys (API-NOTES §13). */
+/**
+ * `routable`: the origin is a record in the SaaS zone; otherwise it never deploys
+ * (docs/cloudflare-api.md#fallback-origin).
+ */
 export type FallbackOriginTimeline = { updatedAt: number; routable: boolean };
 
 export function fallbackOriginStatus(origin: FallbackOriginTimeline, now: number): FallbackOriginStatus {
@@ -34,7 +40,10 @@ export function fallbackOriginActiveSince(origin: FallbackOriginTimeline): numbe
   return origin.routable ? origin.updatedAt + FALLBACK_ORIGIN_TIMING.activeAfter : undefined;
 }
 
-/** The error Cloudflare reports for an origin that is not a proxied record in the zone ([ref26] example). */
+/**
+ * The error Cloudflare reports for an origin that is not a proxied record in the zone, as in the 2026 reference's
+ * example (docs/cloudflare-api.md#fallback-origin).
+ */
 export const FALLBACK_ORIGIN_DNS_ERROR =
   "DNS records are not setup correctly. Origin should be a proxied A/AAAA/CNAME dns record";
 
@@ -53,7 +62,7 @@ export type OwnershipInput = {
 
 export type OwnershipState = { status: HostnameStatus; verificationErrors: string[]; verifiedAt?: number };
 
-/** Verification messages as Cloudflare words them (docs hostname-validation/error-codes). */
+/** Verification messages as Cloudflare words them (docs/cloudflare-api.md#fallback-origin). */
 export const VERIFICATION_ERRORS = {
   noFallbackOrigin: "Zone does not have a fallback origin set.",
   fallbackOriginNotActive: (status: FallbackOriginStatus) => `Fallback origin is in ${status} state.`,
@@ -63,7 +72,7 @@ export const VERIFICATION_ERRORS = {
 /**
  * Hostname ownership: checked on the hostname backoff schedule; a check passes when the DNS evidence is in
  * place and the zone's fallback origin is active. After the last check the hostname is `moved`, and
- * `deleted` 7 days later (docs hostname-validation/validation-status); both stay readable.
+ * `deleted` 7 days later (docs/cloudflare-api.md#hostname-status); both stay readable.
  */
 export function ownershipState(input: OwnershipInput): OwnershipState {
   const { now } = input;

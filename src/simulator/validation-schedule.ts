@@ -1,9 +1,7 @@
 /**
- * Cloudflare's validation backoff schedules (API-NOTES §9), as delays in seconds before each check.
- * Hostname validation: 75 checks over about 7 days; the first 10 grow by 5 %, the rest by 15 %, each capped
- * at 4 h (docs domain-support/hostname-validation/backoff-schedule). Certificate DCV grows by 5 % capped at
- * 4 h (docs ssl/edge-certificates/changing-dcv-method/validation-backoff-schedule); the docs give no count,
- * so the simulator keeps checking for the same 7-day span as the hostname.
+ * Cloudflare's validation backoff schedules as delays in seconds before each check
+ * (docs/cloudflare-api.md#validation-backoff-schedule): 75 hostname checks; the certificate schedule has no
+ * documented end, so the simulator keeps checking it for the same 7 days as the hostname.
  */
 import {
   certificateValidationDelaySeconds,

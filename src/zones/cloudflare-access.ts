@@ -1,18 +1,28 @@
 import type { FallbackOrigin } from "../api/fallback-origin.ts";
+import type { Reason } from "../api/reasons.ts";
+import { failureOf } from "../cloudflare/errors.ts";
 import {
   type AttemptObserver,
-  CloudflareApiError,
   CloudflareClient,
   CloudflareCredentials,
   type RateLimiterRegistry,
 } from "../cloudflare/index.ts";
 import type { Informer, KubeObject } from "../kube/informer.ts";
-import { parseCredentialsSecret } from "../reconcilers/credentials-secret.ts";
-import type { CloudflareFailure, CredentialsState } from "../reconcilers/model.ts";
+import { parseCredentialsSecret } from "./credentials-secret.ts";
 
 export interface SecretObject extends KubeObject {
   data?: Record<string, string>;
 }
+
+/** Why the credentials Secret cannot be used, in terms the user can act on. */
+export type CredentialsProblemReason = Extract<
+  Reason,
+  "SecretNotFound" | "InvalidSecret" | "InvalidCredentials" | "Unauthorized" | "CredentialsCheckFailed"
+>;
+
+export type CredentialsState =
+  | { kind: "usable" }
+  | { kind: "problem"; reason: CredentialsProblemReason; message: string };
 
 export type ZoneAccess =
   | { state: Extract<CredentialsState, { kind: "usable" }>; client: CloudflareClient }
@@ -28,20 +38,6 @@ export interface CloudflareAccessOptions {
   /** How long a successful credentials check is trusted before it is repeated. */
   verificationTtlMs?: number;
   now?: () => number;
-}
-
-export function failureOf(error: unknown): CloudflareFailure {
-  if (error instanceof CloudflareApiError) {
-    return {
-      kind: error.kind,
-      message: error.message,
-      codes: [...error.codes],
-      retryable: error.retryable,
-      retryAfterSeconds: error.retryAfterSeconds,
-      requestId: error.requestId,
-    };
-  }
-  return { kind: "other", message: (error as Error)?.message ?? String(error), codes: [], retryable: true };
 }
 
 /**

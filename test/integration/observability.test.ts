@@ -1,42 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
   fallbackOriginManifest,
   getObject,
-  installOperatorPrerequisites,
   metricValue,
-  type OperatorProcess,
-  type SaasWorld,
   scrape,
-  startOperator,
-  startSaasWorld,
+  useOperatorWorld,
+  waitLong,
 } from "../support/operator.ts";
-
-const waitLong = { timeout: 60_000, interval: 250 };
 
 describe("the operator's metrics and health endpoints, scraped while it works", () => {
   const cluster = useControlPlane();
-  let world: SaasWorld;
-  let operator: OperatorProcess;
-
-  beforeAll(async () => {
-    world = await startSaasWorld();
-    await installOperatorPrerequisites(cluster, world.token);
+  const env = useOperatorWorld(cluster, {
     // An identity with no permissions yet: its informers cannot sync until it is granted access.
-    const kubeconfig = await cluster.plane.kubeconfigFor("cfsaas-observed-operator");
-    operator = await startOperator({ kubeconfig, cloudflareApiUrl: world.simulator.url });
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    await world?.close();
+    operator: { kubeconfig: () => cluster.plane.kubeconfigFor("cfsaas-observed-operator") },
   });
 
   it("answers /healthz at once and /readyz 503 until its informers have synced", async () => {
-    expect((await fetch(`${operator.metricsUrl}/healthz`)).status).toBe(200);
-    const notReady = await fetch(`${operator.metricsUrl}/readyz`);
+    expect((await fetch(`${env.operator.metricsUrl}/healthz`)).status).toBe(200);
+    const notReady = await fetch(`${env.operator.metricsUrl}/readyz`);
     expect(notReady.status).toBe(503);
     expect(await notReady.text()).toMatch(/informer not synced/);
 
@@ -48,14 +32,14 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
       "--user=cfsaas-observed-operator",
     ]);
     expect(granted.code, granted.stderr).toBe(0);
-    await vi.waitFor(async () => expect((await fetch(`${operator.metricsUrl}/readyz`)).status).toBe(200), {
-      timeout: 60_000,
-      interval: 250,
-    });
+    await vi.waitFor(
+      async () => expect((await fetch(`${env.operator.metricsUrl}/readyz`)).status).toBe(200),
+      waitLong,
+    );
   });
 
   it("counts a created hostname, a pending one, then its readiness and certificate expiry", async () => {
-    await applyManifest(cluster, fallbackOriginManifest(world));
+    await applyManifest(cluster, fallbackOriginManifest(env.world));
     const namespace = await cluster.namespace("metrics");
     await applyManifest(cluster, {
       apiVersion: "cfsaas.dev/v1alpha1",
@@ -64,7 +48,7 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
       spec: { hostname: "shop.metrics-customer.com", fallbackOriginRef: { name: "saas-zone" } },
     });
     await vi.waitFor(async () => {
-      const text = await scrape(operator.metricsUrl);
+      const text = await scrape(env.operator.metricsUrl);
       const created = metricValue(text, "cfsaas_cloudflare_requests_total", {
         method: "POST",
         endpoint: "/zones/:zone_id/custom_hostnames",
@@ -78,7 +62,7 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
     const notReadySince = pending?.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime;
     expect(
       metricValue(
-        await scrape(operator.metricsUrl),
+        await scrape(env.operator.metricsUrl),
         "cfsaas_custom_hostname_not_ready_since_timestamp_seconds",
         {
           namespace,
@@ -87,7 +71,7 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
       ),
     ).toBe(Date.parse(notReadySince ?? "") / 1000);
     // The reconcile that created it logs one line quoting the cf-ray ids of its Cloudflare requests.
-    const creation = operator.logs.find(
+    const creation = env.operator.logs.find(
       (line) =>
         line.msg === "reconciled" &&
         line.key === `${namespace}/shop` &&
@@ -96,7 +80,7 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
     );
     expect(creation?.cfRays).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{16}-SIM$/)]));
 
-    await world.setDns([
+    await env.world.setDns([
       { type: "CNAME", name: "shop.metrics-customer.com", value: "customers.saasprovider.com" },
     ]);
     let expiresAt = "";
@@ -104,10 +88,10 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
       const hostname = await getObject<CustomHostname>(cluster, ["customhostname", "shop", "-n", namespace]);
       expiresAt = hostname?.status?.certificate?.expiresAt ?? "";
       expect(expiresAt).not.toBe("");
-      const text = await scrape(operator.metricsUrl);
+      const text = await scrape(env.operator.metricsUrl);
       expect(metricValue(text, "cfsaas_custom_hostname_ready", { namespace, name: "shop" })).toBe(1);
     }, waitLong);
-    const text = await scrape(operator.metricsUrl);
+    const text = await scrape(env.operator.metricsUrl);
     expect(
       metricValue(text, "cfsaas_certificate_expiration_timestamp_seconds", { namespace, name: "shop" }),
     ).toBe(Date.parse(expiresAt) / 1000);
@@ -126,7 +110,7 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
   });
 
   it("shows an injected 429 in the request counter under code 429, and recovers", async () => {
-    const faults = await fetch(`${world.simulator.adminUrl}/faults`, {
+    const faults = await fetch(`${env.world.simulator.adminUrl}/faults`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -138,7 +122,7 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
     expect(faults.ok).toBe(true);
     // The next zone poll lists the zone and meets the 429.
     await vi.waitFor(async () => {
-      const text = await scrape(operator.metricsUrl);
+      const text = await scrape(env.operator.metricsUrl);
       expect(
         metricValue(text, "cfsaas_cloudflare_requests_total", {
           method: "GET",
@@ -147,9 +131,10 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
         }),
       ).toBe(1);
     }, waitLong);
-    const polledAfter = operator.logs.length;
+    const polledAfter = env.operator.logs.length;
     await vi.waitFor(
-      () => expect(operator.logs.slice(polledAfter).some((line) => line.msg === "zone refreshed")).toBe(true),
+      () =>
+        expect(env.operator.logs.slice(polledAfter).some((line) => line.msg === "zone refreshed")).toBe(true),
       waitLong,
     );
   });

@@ -1,53 +1,24 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
+import { findCondition } from "../../src/kube/status-conditions.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
   basicPlanZoneId,
   fallbackOriginManifest,
   getObject,
-  installOperatorPrerequisites,
   metricValue,
-  type OperatorProcess,
-  type SaasWorld,
   scrape,
   secondZoneId,
-  startOperator,
-  startSaasWorld,
+  useOperatorWorld,
+  waitLong,
 } from "../support/operator.ts";
-
-const waitLong = { timeout: 60_000, interval: 250 };
-
-function condition(
-  object:
-    | { status?: { conditions?: Array<{ type: string; status: string; reason: string; message?: string }> } }
-    | undefined,
-  type: string,
-) {
-  return object?.status?.conditions?.find((c) => c.type === type);
-}
 
 describe("the operator, run as a process against a real API server and the Cloudflare simulator", () => {
   const cluster = useControlPlane();
-  let world: SaasWorld;
-  let operator: OperatorProcess;
-
-  beforeAll(async () => {
-    world = await startSaasWorld();
-    await installOperatorPrerequisites(cluster, world.token);
-    operator = await startOperator({
-      kubeconfig: cluster.plane.kubeconfigPath,
-      cloudflareApiUrl: world.simulator.url,
-    });
-    await applyManifest(cluster, fallbackOriginManifest(world));
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    await world?.close();
-  });
+  const env = useOperatorWorld(cluster, { operator: {}, fallbackOrigin: true });
 
   function hostnameManifest(
     namespace: string,
@@ -70,7 +41,7 @@ describe("the operator, run as a process against a real API server and the Cloud
     await vi.waitFor(async () => {
       const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "saas-zone"]);
       expect(origin?.status?.originStatus).toBe("active");
-      expect(condition(origin, "Ready")?.status).toBe("True");
+      expect(findCondition(origin?.status?.conditions, "Ready")?.status).toBe("True");
     }, waitLong);
   });
 
@@ -101,27 +72,27 @@ describe("the operator, run as a process against a real API server and the Cloud
       purpose: "Routing",
     });
     expect(pending!.status!.hostnameStatus).toBe("pending");
-    expect(condition(pending, "Ready")?.status).toBe("False");
+    expect(findCondition(pending?.status?.conditions, "Ready")?.status).toBe("False");
     expect(
-      (await world.cloudflareHostnames()).filter((h) => h.hostname === "app.lifecycle-customer.com"),
+      (await env.world.cloudflareHostnames()).filter((h) => h.hostname === "app.lifecycle-customer.com"),
     ).toHaveLength(1);
 
     // 2. The customer creates the CNAME; Cloudflare validates, issues and deploys.
-    await world.setDns([
+    await env.world.setDns([
       { type: "CNAME", name: "app.lifecycle-customer.com", value: "john.customers.saasprovider.com" },
     ]);
     let ready: CustomHostname | undefined;
     await vi.waitFor(async () => {
       ready = await getHostname(namespace, "app");
-      expect(condition(ready, "Ready")?.status).toBe("True");
+      expect(findCondition(ready?.status?.conditions, "Ready")?.status).toBe("True");
     }, waitLong);
     expect(ready!.status!.hostnameStatus).toBe("active");
     expect(ready!.status!.sslStatus).toBe("active");
     expect(ready!.status!.certificate?.expiresAt).toBeTruthy();
-    expect(condition(ready, "OwnershipVerified")?.status).toBe("True");
-    expect(condition(ready, "CertificateIssued")?.status).toBe("True");
+    expect(findCondition(ready?.status?.conditions, "OwnershipVerified")?.status).toBe("True");
+    expect(findCondition(ready?.status?.conditions, "CertificateIssued")?.status).toBe("True");
 
-    const metrics = await scrape(operator.metricsUrl);
+    const metrics = await scrape(env.operator.metricsUrl);
     expect(
       metricValue(metrics, "cfsaas_cloudflare_requests_total", {
         method: "POST",
@@ -143,7 +114,7 @@ describe("the operator, run as a process against a real API server and the Cloud
       }),
     );
     await vi.waitFor(async () => {
-      const [inCloudflare] = (await world.cloudflareHostnames()).filter(
+      const [inCloudflare] = (await env.world.cloudflareHostnames()).filter(
         (h) => h.hostname === "app.lifecycle-customer.com",
       );
       expect(
@@ -159,15 +130,15 @@ describe("the operator, run as a process against a real API server and the Cloud
       (await cluster.kubectl(["delete", "customhostname", "app", "-n", namespace, "--timeout=60s"])).code,
     ).toBe(0);
     expect(
-      (await world.cloudflareHostnames()).filter((h) => h.hostname === "app.lifecycle-customer.com"),
+      (await env.world.cloudflareHostnames()).filter((h) => h.hostname === "app.lifecycle-customer.com"),
     ).toEqual([]);
   });
 
   it("adopts a hostname that already exists in Cloudflare instead of creating a duplicate", async () => {
     const namespace = await cluster.namespace("adopt");
-    const created = await fetch(`${world.simulator.url}/zones/${world.zoneId}/custom_hostnames`, {
+    const created = await fetch(`${env.world.simulator.url}/zones/${env.world.zoneId}/custom_hostnames`, {
       method: "POST",
-      headers: { authorization: `Bearer ${world.token}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${env.world.token}`, "content-type": "application/json" },
       body: JSON.stringify({ hostname: "adopt.existing-customer.com", ssl: { method: "http", type: "dv" } }),
     });
     const existingId = ((await created.json()) as { result: { id: string } }).result.id;
@@ -180,7 +151,7 @@ describe("the operator, run as a process against a real API server and the Cloud
       expect(adopted?.status?.adopted).toBe(true);
     }, waitLong);
     expect(
-      (await world.cloudflareHostnames()).filter((h) => h.hostname === "adopt.existing-customer.com"),
+      (await env.world.cloudflareHostnames()).filter((h) => h.hostname === "adopt.existing-customer.com"),
     ).toHaveLength(1);
   });
 
@@ -195,18 +166,21 @@ describe("the operator, run as a process against a real API server and the Cloud
     await applyManifest(cluster, hostnameManifest(second, "shop", "shop.twice-claimed.com"));
     await vi.waitFor(async () => {
       const loser = await getHostname(second, "shop");
-      expect(condition(loser, "Ready")).toMatchObject({ status: "False", reason: "Conflict" });
+      expect(findCondition(loser?.status?.conditions, "Ready")).toMatchObject({
+        status: "False",
+        reason: "Conflict",
+      });
       expect(loser?.status?.hostnameId).toBeFalsy();
     }, waitLong);
     expect(
-      (await world.cloudflareHostnames()).filter((h) => h.hostname === "shop.twice-claimed.com"),
+      (await env.world.cloudflareHostnames()).filter((h) => h.hostname === "shop.twice-claimed.com"),
     ).toHaveLength(1);
     // Deleting the loser must not delete the owner's hostname in Cloudflare.
     expect(
       (await cluster.kubectl(["delete", "customhostname", "shop", "-n", second, "--timeout=60s"])).code,
     ).toBe(0);
     expect(
-      (await world.cloudflareHostnames()).filter((h) => h.hostname === "shop.twice-claimed.com"),
+      (await env.world.cloudflareHostnames()).filter((h) => h.hostname === "shop.twice-claimed.com"),
     ).toHaveLength(1);
   });
 
@@ -224,7 +198,7 @@ describe("the operator, run as a process against a real API server and the Cloud
       (await cluster.kubectl(["delete", "customhostname", "kept", "-n", namespace, "--timeout=60s"])).code,
     ).toBe(0);
     expect(
-      (await world.cloudflareHostnames()).filter((h) => h.hostname === "kept.retained-customer.com"),
+      (await env.world.cloudflareHostnames()).filter((h) => h.hostname === "kept.retained-customer.com"),
     ).toHaveLength(1);
   });
 
@@ -242,14 +216,17 @@ describe("the operator, run as a process against a real API server and the Cloud
       expect(id).toBeTruthy();
     }, waitLong);
     // Someone changes it in the dashboard.
-    const patched = await fetch(`${world.simulator.url}/zones/${world.zoneId}/custom_hostnames/${id}`, {
-      method: "PATCH",
-      headers: { authorization: `Bearer ${world.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ ssl: { method: "http", type: "dv", settings: { min_tls_version: "1.0" } } }),
-    });
+    const patched = await fetch(
+      `${env.world.simulator.url}/zones/${env.world.zoneId}/custom_hostnames/${id}`,
+      {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${env.world.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ ssl: { method: "http", type: "dv", settings: { min_tls_version: "1.0" } } }),
+      },
+    );
     expect(patched.ok).toBe(true);
     await vi.waitFor(async () => {
-      const [inCloudflare] = (await world.cloudflareHostnames()).filter(
+      const [inCloudflare] = (await env.world.cloudflareHostnames()).filter(
         (h) => h.hostname === "drift.customer-app.com",
       );
       expect(
@@ -278,7 +255,10 @@ describe("the operator, run as a process against a real API server and the Cloud
       },
     };
     const readyOf = async () =>
-      condition(await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "second-zone"]), "Ready");
+      findCondition(
+        (await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "second-zone"]))?.status?.conditions,
+        "Ready",
+      );
     const replaceSecret = async (literal: string) => {
       await cluster.kubectl([
         "delete",
@@ -315,17 +295,17 @@ describe("the operator, run as a process against a real API server and the Cloud
       async () => expect(await readyOf()).toMatchObject({ status: "False", reason: "InvalidCredentials" }),
       waitLong,
     );
-    expect(operator.child.exitCode).toBeNull();
+    expect(env.operator.child.exitCode).toBeNull();
     // Fixing the Secret is enough: the operator watches it and recovers without a restart.
-    await replaceSecret(`apiToken=${world.token}`);
+    await replaceSecret(`apiToken=${env.world.token}`);
     await vi.waitFor(async () => expect(await readyOf()).toMatchObject({ status: "True" }), waitLong);
   });
 
   it("says in a condition which field the zone's plan refuses, without retrying in a loop", async () => {
     await applyManifest(cluster, {
-      ...fallbackOriginManifest(world, "basic-zone"),
+      ...fallbackOriginManifest(env.world, "basic-zone"),
       spec: {
-        ...fallbackOriginManifest(world).spec,
+        ...fallbackOriginManifest(env.world).spec,
         zoneId: basicPlanZoneId,
         origin: "fallback.basic-saas.com",
       },
@@ -341,11 +321,14 @@ describe("the operator, run as a process against a real API server and the Cloud
     });
     await vi.waitFor(async () => {
       const refused = await getHostname(namespace, "gold");
-      expect(condition(refused, "Synced")).toMatchObject({ status: "False", reason: "EntitlementMissing" });
-      expect(condition(refused, "Synced")?.message).toContain("spec.customMetadata");
+      expect(findCondition(refused?.status?.conditions, "Synced")).toMatchObject({
+        status: "False",
+        reason: "EntitlementMissing",
+      });
+      expect(findCondition(refused?.status?.conditions, "Synced")?.message).toContain("spec.customMetadata");
     }, waitLong);
     const creates = async () =>
-      (await world.stats()).byEndpoint["POST /zones/:zone_id/custom_hostnames"] ?? 0;
+      (await env.world.stats()).byEndpoint["POST /zones/:zone_id/custom_hostnames"] ?? 0;
     const before = await creates();
     await sleep(3_000);
     expect(await creates()).toBeLessThanOrEqual(before + 1);
@@ -361,10 +344,13 @@ describe("the operator, run as a process against a real API server and the Cloud
     await applyManifest(cluster, { ...silver, spec: { ...plain, customMetadata: { tier: "silver" } } });
     await vi.waitFor(async () => {
       const refused = await getHostname(namespace, "silver");
-      expect(condition(refused, "Synced")).toMatchObject({ status: "False", reason: "EntitlementMissing" });
+      expect(findCondition(refused?.status?.conditions, "Synced")).toMatchObject({
+        status: "False",
+        reason: "EntitlementMissing",
+      });
     }, waitLong);
     const edits = async () =>
-      (await world.stats()).byEndpoint["PATCH /zones/:zone_id/custom_hostnames/:custom_hostname_id"] ?? 0;
+      (await env.world.stats()).byEndpoint["PATCH /zones/:zone_id/custom_hostnames/:custom_hostname_id"] ?? 0;
     const editsBefore = await edits();
     await sleep(6_000);
     expect(await edits()).toBeLessThanOrEqual(editsBefore + 1);
@@ -380,7 +366,7 @@ describe("the operator, run as a process against a real API server and the Cloud
     );
 
     // The customer never set DNS within Cloudflare's week of checks: the hostname is moved, and stays so.
-    const advanced = await fetch(`${world.simulator.adminUrl}/clock`, {
+    const advanced = await fetch(`${env.world.simulator.adminUrl}/clock`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ advanceSeconds: 7.5 * 86_400 }),
@@ -390,10 +376,10 @@ describe("the operator, run as a process against a real API server and the Cloud
     await vi.waitFor(async () => {
       moved = await getHostname(namespace, "late");
       expect(moved?.status?.hostnameStatus).toBe("moved");
-      expect(condition(moved, "Ready")?.reason).toBe("Moved");
+      expect(findCondition(moved?.status?.conditions, "Ready")?.reason).toBe("Moved");
     }, waitLong);
     const target = moved!.status!.requiredCNAME!.target;
-    await world.setDns([{ type: "CNAME", name: host, value: target }]);
+    await env.world.setDns([{ type: "CNAME", name: host, value: target }]);
     await sleep(5_000); // two zone polls and more: DNS alone does not bring a moved hostname back
     expect((await getHostname(namespace, "late"))?.status?.hostnameStatus).toBe("moved");
 
@@ -409,7 +395,7 @@ describe("the operator, run as a process against a real API server and the Cloud
     await vi.waitFor(async () => {
       const refreshed = await getHostname(namespace, "late");
       expect(refreshed?.status?.observedRefresh).toBe("after-dns-fix");
-      expect(condition(refreshed, "Ready")?.status).toBe("True");
+      expect(findCondition(refreshed?.status?.conditions, "Ready")?.status).toBe("True");
     }, waitLong);
     const events = await cluster.kubectl(["get", "events.events.k8s.io", "-n", namespace, "-o", "json"]);
     const refreshEvents = (JSON.parse(events.stdout) as { items: Array<{ reason: string }> }).items.filter(
@@ -420,12 +406,12 @@ describe("the operator, run as a process against a real API server and the Cloud
 
   it("never writes the API token to its logs, events, status or metrics", async () => {
     const everything = [
-      operator.output.join("\n"),
+      env.operator.output.join("\n"),
       (await cluster.kubectl(["get", "events.events.k8s.io", "-A", "-o", "json"])).stdout,
       (await cluster.kubectl(["get", "customhostnames,fallbackorigins", "-A", "-o", "json"])).stdout,
-      await scrape(operator.metricsUrl),
+      await scrape(env.operator.metricsUrl),
     ].join("\n");
     expect(everything.length).toBeGreaterThan(1000);
-    expect(everything).not.toContain(world.token);
+    expect(everything).not.toContain(env.world.token);
   });
 });

@@ -1,32 +1,25 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
-  fallbackOriginManifest,
-  installOperatorPrerequisites,
   metricValue,
   type OperatorProcess,
-  type SaasWorld,
   scrape,
   startOperator,
-  startSaasWorld,
+  useOperatorWorld,
 } from "../support/operator.ts";
 
 const fastBudget = ["--request-budget=100000/300", "--workers=8"];
 
 describe("the operator under crashes, replicas and a large fleet", () => {
   const cluster = useControlPlane();
-  let world: SaasWorld;
-  const running: OperatorProcess[] = [];
-
-  beforeAll(async () => {
-    world = await startSaasWorld({ rateLimit: { requests: 100_000, windowSeconds: 300 } });
-    await installOperatorPrerequisites(cluster, world.token);
-    await applyManifest(cluster, fallbackOriginManifest(world));
-    return async () => world.close();
+  const env = useOperatorWorld(cluster, {
+    simulator: { rateLimit: { requests: 100_000, windowSeconds: 300 } },
+    fallbackOrigin: true,
   });
+  const running: OperatorProcess[] = [];
 
   afterEach(async () => {
     for (const operator of running.splice(0)) await operator.stop("SIGKILL");
@@ -35,7 +28,7 @@ describe("the operator under crashes, replicas and a large fleet", () => {
   async function launch(extraArgs: string[] = []): Promise<OperatorProcess> {
     const operator = await startOperator({
       kubeconfig: cluster.plane.kubeconfigPath,
-      cloudflareApiUrl: world.simulator.url,
+      cloudflareApiUrl: env.world.simulator.url,
       extraArgs: [...fastBudget, ...extraArgs],
     });
     running.push(operator);
@@ -55,7 +48,7 @@ describe("the operator under crashes, replicas and a large fleet", () => {
       })),
     };
     await applyManifest(cluster, manifest);
-    await world.setDns(
+    await env.world.setDns(
       hostnames.map((name) => ({ type: "CNAME" as const, name, value: "customers.saasprovider.com" })),
     );
     return hostnames;
@@ -71,7 +64,7 @@ describe("the operator under crashes, replicas and a large fleet", () => {
   }
 
   async function inCloudflare(prefix: string) {
-    return (await world.cloudflareHostnames()).filter((h) => h.hostname.startsWith(`${prefix}-`));
+    return (await env.world.cloudflareHostnames()).filter((h) => h.hostname.startsWith(`${prefix}-`));
   }
 
   it("ends with exactly one Cloudflare hostname per resource, all Ready, after SIGKILLs at random moments", async () => {
@@ -113,13 +106,13 @@ describe("the operator under crashes, replicas and a large fleet", () => {
     );
     const leader = a.logs.some((l) => l.msg === "became leader") ? a : b;
     const standby = leader === a ? b : a;
-    const before = await world.stats();
+    const before = await env.world.stats();
     await applyFleet(namespace, "replica", 10);
     await vi.waitFor(async () => expect((await readyCount(namespace)).ready).toBe(10), {
       timeout: 60_000,
       interval: 500,
     });
-    const after = await world.stats();
+    const after = await env.world.stats();
     const creates =
       (after.byEndpoint["POST /zones/:zone_id/custom_hostnames"] ?? 0) -
       (before.byEndpoint["POST /zones/:zone_id/custom_hostnames"] ?? 0);
@@ -145,16 +138,16 @@ describe("the operator under crashes, replicas and a large fleet", () => {
     const refreshes = () => operator.logs.filter((l) => l.msg === "zone refreshed").length;
     const seen = refreshes();
     await vi.waitFor(() => expect(refreshes()).toBeGreaterThan(seen), { timeout: 10_000, interval: 50 });
-    const start = await world.stats();
+    const start = await env.world.stats();
     const startRefreshes = refreshes();
     await vi.waitFor(() => expect(refreshes()).toBeGreaterThan(startRefreshes), {
       timeout: 10_000,
       interval: 50,
     });
-    const end = await world.stats();
+    const end = await env.world.stats();
     const spent = end.total - start.total;
     // Earlier tests left their hostnames in the same zone: the poll lists them all.
-    const inZone = (await world.cloudflareHostnames()).length;
+    const inZone = (await env.world.cloudflareHostnames()).length;
     const allowed = Math.ceil(inZone / 50) + 2;
     console.log(
       `steady state: ${spent} Cloudflare requests for one refresh of ${inZone} active hostnames (allowed ${allowed})`,

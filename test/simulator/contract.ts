@@ -14,10 +14,10 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 type Json = unknown;
 
 /**
- * Cloudflare's official OpenAPI extract, vendored unchanged (provenance and licence in SOURCE.md beside it) so
- * the contract tests run from any clone.
+ * An extract of Cloudflare's official OpenAPI schema, vendored so the contract tests run from any clone; its source,
+ * licence and the three edits made to it are in SOURCE.md beside it.
  */
-export const OPENAPI_DOCUMENT = fileURLToPath(
+const OPENAPI_DOCUMENT = fileURLToPath(
   new URL("../fixtures/cloudflare/custom-hostnames.openapi.json", import.meta.url),
 );
 

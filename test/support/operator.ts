@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { afterAll, beforeAll } from "vitest";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import type { TestCluster } from "./control-plane.ts";
 
@@ -26,6 +27,8 @@ export interface OperatorArgs {
   kubeconfig: string;
   cloudflareApiUrl: string;
   extraArgs?: string[];
+  /** Added to this process's environment, e.g. the proxy variables. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const mainPath = resolve("src/cli/main.ts");
@@ -45,7 +48,7 @@ export async function startOperator(args: OperatorArgs): Promise<OperatorProcess
       "--log-level=debug",
       ...(args.extraArgs ?? []),
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1", ...args.env } },
   );
   const logs: LogLine[] = [];
   const output: string[] = [];
@@ -224,4 +227,47 @@ export async function getObject<T>(cluster: TestCluster, args: string[]): Promis
   const result = await cluster.kubectl(["get", ...args, "-o", "json"]);
   if (result.code !== 0) return undefined;
   return JSON.parse(result.stdout) as T;
+}
+
+/** How long an integration test waits for the operator to converge: generous for a loaded 2-core machine. */
+export const waitLong = { timeout: 60_000, interval: 250 };
+
+export interface OperatorWorldOptions {
+  simulator?: SimulatorOptions;
+  /** Apply the FallbackOrigin `saas-zone` before the tests. */
+  fallbackOrigin?: boolean;
+  /** Start one operator before the tests (as the cluster admin unless a kubeconfig is given). */
+  operator?: { kubeconfig?: () => Promise<string>; extraArgs?: string[] };
+}
+
+export interface OperatorWorld {
+  world: SaasWorld;
+  /** Set when the options asked for an operator. */
+  operator: OperatorProcess;
+}
+
+/**
+ * One test file's Cloudflare side and operator: the simulator with its zones, the CRDs, namespace and credentials
+ * Secret in the cluster, and optionally the FallbackOrigin and a running operator; all stopped after the file's
+ * tests. Properties are filled in by `beforeAll`, so read them inside tests only.
+ */
+export function useOperatorWorld(cluster: TestCluster, options: OperatorWorldOptions = {}): OperatorWorld {
+  const fixture = {} as OperatorWorld;
+  beforeAll(async () => {
+    fixture.world = await startSaasWorld(options.simulator);
+    await installOperatorPrerequisites(cluster, fixture.world.token);
+    if (options.operator) {
+      fixture.operator = await startOperator({
+        kubeconfig: (await options.operator.kubeconfig?.()) ?? cluster.plane.kubeconfigPath,
+        cloudflareApiUrl: fixture.world.simulator.url,
+        extraArgs: options.operator.extraArgs,
+      });
+    }
+    if (options.fallbackOrigin) await applyManifest(cluster, fallbackOriginManifest(fixture.world));
+  });
+  afterAll(async () => {
+    await fixture.operator?.stop();
+    await fixture.world?.close();
+  });
+  return fixture;
 }

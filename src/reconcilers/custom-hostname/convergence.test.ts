@@ -11,7 +11,7 @@ import type {
   CreateCustomHostnameBody,
   EditCustomHostnameBody,
 } from "../../cloudflare/wire.ts";
-import { findCondition } from "../../kube/conditions.ts";
+import { findCondition } from "../../kube/status-conditions.ts";
 import type { PlannedEvent } from "../model.ts";
 import { decideCustomHostname } from "./decide.ts";
 import { CUSTOM_HOSTNAME_FINALIZER, type HostnameObservation } from "./types.ts";

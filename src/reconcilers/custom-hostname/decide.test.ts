@@ -5,11 +5,13 @@ import {
   CustomHostnameStatusSchema,
 } from "../../api/custom-hostname.ts";
 import { type FallbackOrigin, FallbackOriginSchema } from "../../api/fallback-origin.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
-import { findCondition, kubeTime } from "../../kube/conditions.ts";
-import type { CloudflareFailure, CredentialsState } from "../model.ts";
+import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
+import type { CredentialsState } from "../../zones/cloudflare-access.ts";
+import { ACTIVE_RECHECK_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { USER_FIXABLE_REQUEUE_MS } from "../sync-failure.ts";
-import { ACTIVE_REQUEUE_MS, BLOCKED_REQUEUE_MS, decideCustomHostname } from "./decide.ts";
+import { decideCustomHostname } from "./decide.ts";
 import {
   CUSTOM_HOSTNAME_FINALIZER,
   type CustomHostnameDecision,
@@ -279,7 +281,7 @@ describe("decideCustomHostname: what blocks it", () => {
       reason: "FallbackOriginNotFound",
       message: expect.stringContaining("FallbackOrigin saas-zone does not exist"),
     });
-    expect(decision.requeueAfterMs).toBe(BLOCKED_REQUEUE_MS);
+    expect(decision.requeueAfterMs).toBe(WAITING_ON_USER_RECHECK_MS);
   });
 
   it.each<[CredentialsState & { kind: "problem" }, boolean]>([
@@ -667,7 +669,7 @@ describe("decideCustomHostname: when to look again", () => {
       object: customHostname({ status: owned }),
       observation: found(activeHostname()),
     });
-    expect(decision.requeueAfterMs).toBe(ACTIVE_REQUEUE_MS);
+    expect(decision.requeueAfterMs).toBe(ACTIVE_RECHECK_MS);
     expect(decision.retry).toBeUndefined();
   });
 });
@@ -784,7 +786,7 @@ describe("decideCustomHostname: deletion", () => {
     const decision = decide({ object: deleting(), ...changes });
     expect(decision.action).toBeUndefined();
     expect(decision.retry).toBeUndefined();
-    expect(decision.requeueAfterMs).toBe(BLOCKED_REQUEUE_MS);
+    expect(decision.requeueAfterMs).toBe(WAITING_ON_USER_RECHECK_MS);
     const ready = condition(decision, "Ready");
     expect(ready).toMatchObject({ status: "False", reason: "DeletionBlocked" });
     expect(ready?.message).toContain(blocker);
@@ -833,7 +835,7 @@ describe("decideCustomHostname: a settled hostname costs no writes", () => {
     });
     expect(again.action).toBeUndefined();
     expect(again.status).toEqual(status);
-    expect(again.requeueAfterMs).toBe(ACTIVE_REQUEUE_MS - 10 * 60_000);
+    expect(again.requeueAfterMs).toBe(ACTIVE_RECHECK_MS - 10 * 60_000);
   });
 
   it("still renews lastSyncTime from the snapshot once an hour", () => {
@@ -866,7 +868,7 @@ describe("decideCustomHostname: a settled hostname costs no writes", () => {
       observation: found(activeHostname(), "snapshot"),
       now: pastDue,
     });
-    expect(Date.parse(again.status.nextCheckTime!)).toBe(pastDue.getTime() + ACTIVE_REQUEUE_MS);
+    expect(Date.parse(again.status.nextCheckTime!)).toBe(pastDue.getTime() + ACTIVE_RECHECK_MS);
   });
 });
 
@@ -978,5 +980,33 @@ describe("decideCustomHostname: a refusal only the user can fix is not repeated 
     ).toEqual({
       kind: "observe",
     });
+  });
+});
+
+describe("decideCustomHostname: waiting for the request budget", () => {
+  it("tells a new hostname's customer what to create before Cloudflare is called, and says it is queued", () => {
+    const decision = decide({ object: customHostname(), observation: { kind: "queued", waitMs: 90_000 } });
+    expect(decision.action).toBeUndefined();
+    expect(decision.status.requiredCNAME).toEqual({ name: HOST, target: "customers.saasprovider.com" });
+    expect(decision.status.dnsRecords?.map((record) => record.purpose)).toContain("Routing");
+    expect(findCondition(decision.status.conditions, "Ready")).toMatchObject({
+      status: "False",
+      reason: "Queued",
+    });
+    expect(decision.requeueAfterMs).toBe(90_000);
+    expect(decision.events).toEqual([]);
+    expect(decision.retry).toBeUndefined();
+  });
+
+  it("keeps the status of a hostname already in Cloudflare and only looks again later", () => {
+    const status = CustomHostnameStatusSchema.parse({ hostnameId: ID, hostnameStatus: "pending" });
+    const object = customHostname({ status });
+    const decision = decide({ object, observation: { kind: "queued", waitMs: 40_000 } });
+    expect(decision.status).toBe(object.status);
+    expect(decision.requeueAfterMs).toBe(40_000);
+  });
+
+  it("creates a hostname the zone listing shows absent without looking it up first", () => {
+    expect(decide({ object: customHostname(), observation: { kind: "absent" } }).action?.kind).toBe("create");
   });
 });

@@ -5,6 +5,7 @@
  * ends in a status write. Because nothing here remembers anything, a crash between two steps converges: the next
  * reconcile observes Cloudflare again, finds what the lost step left there, and carries on from it.
  */
+
 import { isDeepStrictEqual } from "node:util";
 import { ConditionType } from "../../api/conditions.ts";
 import {
@@ -13,14 +14,17 @@ import {
   REFRESH_ANNOTATION,
   REFRESH_VALUE_MAX_LENGTH,
 } from "../../api/custom-hostname.ts";
+import { Reason } from "../../api/reasons.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
-import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
-import type { CloudflareFailure, ConflictingClaim, PlannedEvent } from "../model.ts";
-import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
+import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
+import type { ConflictingClaim, PlannedEvent } from "../model.ts";
+import { applyConditions, normalEvent, type ReasonedCondition, SYNCED, warningEvent } from "../reporting.ts";
+import { MIN_CHECK_DELAY_MS } from "../schedule.ts";
 import { REFUSAL_REASONS, reportFailure } from "../sync-failure.ts";
-import { MIN_CHECK_DELAY_MS, nextValidationCheckMs } from "../validation-schedule.ts";
-import { cloudflareConditions } from "./conditions.ts";
+import { cloudflareConditions } from "./cloudflare-verdicts.ts";
 import { desiredCreate, desiredEdit, driftedFields } from "./desired-state.ts";
+import { type NextCheckInput, nextCheck, type SettledOn } from "./next-check.ts";
 import {
   type CloudflareStatusFields,
   cloudflareFields,
@@ -33,11 +37,6 @@ import {
   type CustomHostnameDecision,
   type CustomHostnameInput,
 } from "./types.ts";
-
-/** Active hostnames are refreshed by the zone poller; this only bounds how stale status can get if it stops. */
-export const ACTIVE_REQUEUE_MS = 60 * 60_000;
-/** Waiting on the user (a missing FallbackOrigin, a broken Secret, a conflict): cheap to look, no Cloudflare call. */
-export const BLOCKED_REQUEUE_MS = 5 * 60_000;
 
 export function decideCustomHostname(input: CustomHostnameInput): CustomHostnameDecision {
   const { object, observation } = input;
@@ -52,7 +51,7 @@ export function decideCustomHostname(input: CustomHostnameInput): CustomHostname
         { type: ConditionType.Synced, status: "False", reason: blocked.reason, message: blocked.message },
       ],
       events: [warningEvent(blocked.reason, "Sync", blocked.message)],
-      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      next: { kind: "waitingOnUser" },
       retry: blocked.retry,
     });
   }
@@ -63,7 +62,11 @@ export function decideCustomHostname(input: CustomHostnameInput): CustomHostname
       return step(input, { kind: "observe" });
     case "failed":
       return failed(input, observation.failure, "Sync");
+    case "queued":
+      return queued(input, observation.waitMs);
     case "absent":
+      // Absent by the zone listing: a refused create is not repeated before its retry either.
+      if (refusedUntilLater(input)) return unchanged(input);
       return step(input, create(object));
     case "found":
       return decideFound(input, observation.hostname, observation.source);
@@ -94,7 +97,7 @@ function decideDeletion(input: CustomHostnameInput): CustomHostnameDecision {
     return settle(input, {
       conditions: [{ type: ConditionType.Ready, status: "False", reason: "DeletionBlocked", message }],
       events: [warningEvent("DeletionBlocked", "Delete", message)],
-      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      next: { kind: "waitingOnUser" },
       retry: false,
     });
   }
@@ -108,6 +111,9 @@ function decideDeletion(input: CustomHostnameInput): CustomHostnameDecision {
       return step(input, { kind: "removeFinalizer" });
     case "failed":
       return failed(input, observation.failure, "Delete");
+    case "queued":
+      // Deletion steps draw from the urgent share and are never queued; should one be, look again soon.
+      return { status: object.status ?? {}, events: [], requeueAfterMs: observation.waitMs };
   }
 }
 
@@ -122,7 +128,8 @@ function decideFound(
 
   // A create or update reply is what we just asked for; comparing it again could loop on a field Cloudflare
   // applies asynchronously. The next reconcile compares a fresh read.
-  const drift = source === "create" || source === "update" ? [] : driftedFields(object.spec, hostname);
+  const wrote = source === "create" || source === "update";
+  const drift = wrote ? [] : driftedFields(object.spec, hostname);
   if (drift.length > 0 && !claiming && refusalStands(input)) {
     // The last edit of this spec was refused; the snapshot still refreshes what Cloudflare shows meanwhile, and
     // the retry stays when the refusal set it.
@@ -130,7 +137,7 @@ function decideFound(
       cloudflare: cloudflareFields(hostname),
       conditions: conditionsOf(input, hostname),
       events: [],
-      requeueAfterMs: Date.parse(object.status?.nextCheckTime ?? "") - input.now.getTime(),
+      next: { kind: "refusalWaiting" },
       retry: false,
     });
   }
@@ -153,7 +160,6 @@ function decideFound(
 
   // Any create or edit restarts Cloudflare's validation, so it also answers a refresh request.
   const refresh = refreshRequested(object);
-  const wrote = source === "create" || source === "update";
   if (refresh !== undefined && !wrote) {
     const event = normalEvent(
       "Refreshed",
@@ -184,9 +190,27 @@ function decideFound(
     ...(refresh !== undefined && { observedRefresh: refresh }),
     conditions: [...conditionsOf(input, hostname), SYNCED],
     events,
-    requeueAfterMs: (conditions) => requeueFor(input, hostname, source, conditions),
+    next: { kind: "hostname", hostname, wrote },
     retry: false,
     synced: true,
+  });
+}
+
+/**
+ * The request budget is spent and this step waits its turn. A hostname not yet in Cloudflare says so in its status,
+ * with the DNS records its customer must create (they depend only on the spec and the FallbackOrigin), so nobody
+ * waits for the create to learn them. One already in Cloudflare keeps its status and is looked at later.
+ */
+function queued(input: CustomHostnameInput, waitMs: number): CustomHostnameDecision {
+  if (input.object.status?.hostnameId) {
+    return { status: input.object.status, events: [], requeueAfterMs: Math.max(MIN_CHECK_DELAY_MS, waitMs) };
+  }
+  const message = `waiting for its turn in the Cloudflare request budget (creates go in the order they were applied); meanwhile the customer can create the DNS records in status.dnsRecords`;
+  return settle(input, {
+    conditions: [{ type: ConditionType.Ready, status: "False", reason: Reason.Queued, message }],
+    events: [],
+    next: { kind: "queued", delayMs: waitMs },
+    retry: false,
   });
 }
 
@@ -207,7 +231,7 @@ function createdForThisObject(hostname: CloudflareHostname, object: CustomHostna
   return createdAt >= Date.parse(object.metadata.creationTimestamp ?? "");
 }
 
-function conditionsOf(input: CustomHostnameInput, hostname: CloudflareHostname): ConditionUpdate[] {
+function conditionsOf(input: CustomHostnameInput, hostname: CloudflareHostname): ReasonedCondition[] {
   const { object } = input;
   return cloudflareConditions({
     hostname: object.spec.hostname,
@@ -219,39 +243,21 @@ function conditionsOf(input: CustomHostnameInput, hostname: CloudflareHostname):
   });
 }
 
-/**
- * Active: a long safety requeue. Otherwise Cloudflare's own validation schedule, counted from the latest of the
- * hostname's creation, the last time Ready changed (a certificate renewal or a reissue after a CA change), and a
- * write made in this reconcile: each of them restarts Cloudflare's checks (API-NOTES §6, §9).
- */
-function requeueFor(
-  input: CustomHostnameInput,
-  hostname: CloudflareHostname,
-  source: string,
-  conditions: CustomHostnameStatus["conditions"],
-): number {
-  if (hostname.status === "active" && hostname.ssl?.status === "active") return ACTIVE_REQUEUE_MS;
-  const starts = [
-    Date.parse(hostname.created_at ?? ""),
-    Date.parse(findCondition(conditions, ConditionType.Ready)?.lastTransitionTime ?? ""),
-    source === "create" || source === "update" ? input.now.getTime() : Number.NaN,
-  ].filter((time) => !Number.isNaN(time));
-  const since = starts.length > 0 ? Math.max(...starts) : input.now.getTime();
-  return nextValidationCheckMs(new Date(since), input.now, input.scheduleScale);
-}
-
 function failed(
   input: CustomHostnameInput,
   failure: CloudflareFailure,
   action: "Sync" | "Delete",
 ): CustomHostnameDecision {
-  const report = reportFailure(failure, action, input.object.status?.hostnameStatus !== undefined);
-  // The failure's own delay, even past a validation check scheduled sooner: a refusal waits that long.
-  return settle(input, { ...report, reschedule: true });
+  const { requeueAfterMs, ...report } = reportFailure(
+    failure,
+    action,
+    input.object.status?.hostnameStatus !== undefined,
+  );
+  return settle(input, { ...report, next: { kind: "failure", delayMs: requeueAfterMs } });
 }
 
 interface Blocker {
-  reason: string;
+  reason: Reason;
   message: string;
   retry: boolean;
 }
@@ -327,8 +333,11 @@ function refusalStands(input: CustomHostnameInput): boolean {
 /** Nothing to do before the scheduled check: the status stays as it is. */
 function unchanged(input: CustomHostnameInput): CustomHostnameDecision {
   const status = input.object.status ?? {};
-  const due = status.nextCheckTime ? Date.parse(status.nextCheckTime) : input.now.getTime();
-  return { status, events: [], requeueAfterMs: Math.max(MIN_CHECK_DELAY_MS, due - input.now.getTime()) };
+  return {
+    status,
+    events: [],
+    requeueAfterMs: nextCheck(nextCheckInput(input, status.conditions), { kind: "refusalWaiting" }),
+  };
 }
 
 function deletion(hostname: string, id: string): CustomHostnameAction {
@@ -360,15 +369,13 @@ interface Settlement {
   adopted?: boolean;
   /** A refresh request answered by this reconcile's create or edit. */
   observedRefresh?: string;
-  conditions: ConditionUpdate[];
+  conditions: ReasonedCondition[];
   events: PlannedEvent[];
-  /** A number, or computed from the new conditions (the validation schedule reads Ready's transition time). */
-  requeueAfterMs: number | ((conditions: CustomHostnameStatus["conditions"]) => number);
+  /** How the reconcile ended: nextCheck turns it into the time of the next look. */
+  next: SettledOn;
   retry: boolean;
   /** Cloudflare was read or written successfully in this reconcile. */
   synced?: boolean;
-  /** Use requeueAfterMs even when a check is already scheduled sooner. */
-  reschedule?: boolean;
 }
 
 /** How often a settled hostname's lastSyncTime is renewed from the zone poller's snapshot. */
@@ -397,17 +404,7 @@ function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostn
   const previous = object.status ?? {};
   const generation = object.metadata.generation ?? 0;
   const conditions = applyConditions(previous.conditions, settlement.conditions, generation, now);
-  const requeue =
-    typeof settlement.requeueAfterMs === "number"
-      ? settlement.requeueAfterMs
-      : settlement.requeueAfterMs(conditions);
-  // A check already scheduled sooner stays (the earliest due time wins, as in the work queue): recomputing
-  // it on every reconcile would rewrite every object's status on every zone poll.
-  const scheduled = previous.nextCheckTime ? Date.parse(previous.nextCheckTime) - now.getTime() : Number.NaN;
-  const requeueAfterMs =
-    !settlement.reschedule && scheduled >= MIN_CHECK_DELAY_MS && scheduled <= requeue
-      ? scheduled
-      : Math.max(MIN_CHECK_DELAY_MS, requeue);
+  const requeueAfterMs = nextCheck(nextCheckInput(input, conditions), settlement.next);
   const status: CustomHostnameStatus = {
     ...previous,
     ...(fallbackOrigin && { requiredCNAME: requiredCname(object.spec, fallbackOrigin) }),
@@ -425,5 +422,17 @@ function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostn
     events: settlement.events,
     requeueAfterMs,
     ...(settlement.retry && { retry: true }),
+  };
+}
+
+function nextCheckInput(
+  input: CustomHostnameInput,
+  conditions: CustomHostnameStatus["conditions"],
+): NextCheckInput {
+  return {
+    now: input.now,
+    scheduled: input.object.status?.nextCheckTime,
+    readySince: findCondition(conditions, ConditionType.Ready)?.lastTransitionTime,
+    scheduleScale: input.scheduleScale,
   };
 }

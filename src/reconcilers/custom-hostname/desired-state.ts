@@ -2,7 +2,7 @@
  * The Cloudflare hostname a CustomHostname's spec asks for: the create and edit bodies, and which of the fields the
  * spec sets differ in Cloudflare. Fields the spec leaves out are Cloudflare's to choose (a default bundle method, the
  * CA it picked, the zone's TLS version) and never count as drift; neither do the validation records and tokens,
- * which come and go with validation (terraform-provider-cloudflare #1466).
+ * which come and go with validation (docs/cloudflare-api.md#pitfalls).
  */
 import type { CustomHostnameSpec } from "../../api/custom-hostname.ts";
 import type {
@@ -14,7 +14,7 @@ import type {
 type SslOrder = NonNullable<CreateCustomHostnameBody["ssl"]>;
 type SettingsOrder = NonNullable<SslOrder["settings"]>;
 
-/** The whole desired `ssl`, type and method always included (cloudflare-go #453, cloudflare-docs PR #28489). */
+/** The whole desired `ssl`, type and method always included (docs/cloudflare-api.md#create-edit-and-refresh). */
 export function desiredSsl(spec: CustomHostnameSpec): SslOrder {
   const { ssl } = spec;
   const settings: SettingsOrder = {};

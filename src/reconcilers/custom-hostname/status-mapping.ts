@@ -18,7 +18,7 @@ import {
   STATUS_WORD_MAX_LENGTH,
 } from "../../api/status-text.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
-import { kubeTime } from "../../kube/conditions.ts";
+import { kubeTime } from "../../kube/status-conditions.ts";
 
 const MAX_RECORDS = 16;
 const URL_MAX_LENGTH = 2048;

@@ -1,17 +1,13 @@
 import type { CustomHostname, CustomHostnameStatus } from "../../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../../api/fallback-origin.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type {
   CustomHostname as CloudflareHostname,
   CreateCustomHostnameBody,
   EditCustomHostnameBody,
 } from "../../cloudflare/wire.ts";
-import type {
-  CloudflareFailure,
-  ConflictingClaim,
-  CredentialsState,
-  Decision,
-  PlannedEvent,
-} from "../model.ts";
+import type { CredentialsState } from "../../zones/cloudflare-access.ts";
+import type { ConflictingClaim, Decision, PlannedEvent } from "../model.ts";
 
 /** Guards the Cloudflare hostname: removed only once it is deleted there (or retained by policy). */
 export const CUSTOM_HOSTNAME_FINALIZER = "cfsaas.dev/custom-hostname";
@@ -22,12 +18,14 @@ export type HostnameObservation =
   | { kind: "unobserved" }
   /**
    * Read now (`get`, `list` when found by name, `create`/`update` replies) or taken from the zone poller's
-   * snapshot (`snapshot`, at most one poll period old).
+   * snapshot (`snapshot`, at most two poll intervals old).
    */
   | { kind: "found"; hostname: CloudflareHostname; source: "get" | "list" | "create" | "update" | "snapshot" }
   /** Looked up by id (if any) and by exact name: Cloudflare has no such hostname in the zone. */
   | { kind: "absent" }
-  | { kind: "failed"; failure: CloudflareFailure };
+  | { kind: "failed"; failure: CloudflareFailure }
+  /** The step was not started: the request budget would hold it about `waitMs`; its turn comes then. */
+  | { kind: "queued"; waitMs: number };
 
 export interface CustomHostnameInput {
   /** The resource as cached (never mutated). */

@@ -4,9 +4,10 @@ import {
   FallbackOriginSchema,
   FallbackOriginStatusSchema,
 } from "../../api/fallback-origin.ts";
-import { findCondition } from "../../kube/conditions.ts";
-import type { CredentialsState } from "../model.ts";
-import { ACTIVE_REQUEUE_MS, BLOCKED_REQUEUE_MS, decideFallbackOrigin } from "./decide.ts";
+import { findCondition } from "../../kube/status-conditions.ts";
+import type { CredentialsState } from "../../zones/cloudflare-access.ts";
+import { ACTIVE_RECHECK_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
+import { decideFallbackOrigin } from "./decide.ts";
 import {
   FALLBACK_ORIGIN_FINALIZER,
   type FallbackOriginDecision,
@@ -103,7 +104,7 @@ describe("decideFallbackOrigin under managementPolicy Manage", () => {
     });
     expect(ready(decision)).toMatchObject({ status: "True", reason: "Active" });
     expect(findCondition(decision.status.conditions, "Synced")).toMatchObject({ status: "True" });
-    expect(decision.requeueAfterMs).toBe(ACTIVE_REQUEUE_MS);
+    expect(decision.requeueAfterMs).toBe(ACTIVE_RECHECK_MS);
   });
 
   it.each([
@@ -215,7 +216,7 @@ describe("decideFallbackOrigin: what blocks it", () => {
     const decision = decide({ credentials });
     expect(decision.action).toBeUndefined();
     expect(decision.retry).toBeUndefined();
-    expect(decision.requeueAfterMs).toBe(BLOCKED_REQUEUE_MS);
+    expect(decision.requeueAfterMs).toBe(WAITING_ON_USER_RECHECK_MS);
     expect(ready(decision)).toMatchObject({
       status: "False",
       reason: credentials.reason,

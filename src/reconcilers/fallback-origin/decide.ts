@@ -2,21 +2,24 @@
  * The FallbackOrigin reconcile as a pure function (see the CustomHostname one for the loop that runs it). Manage
  * puts spec.origin in Cloudflare; Observe only reports what is there. Either way, Ready follows Cloudflare's
  * status: until the fallback origin is `active`, no custom hostname of the zone can pass ownership validation
- * (API-NOTES §13).
+ * (docs/cloudflare-api.md#fallback-origin).
  */
+
 import { ConditionType } from "../../api/conditions.ts";
 import type { FallbackOrigin, FallbackOriginStatus } from "../../api/fallback-origin.ts";
+import type { Reason } from "../../api/reasons.ts";
 import {
   MAX_STATUS_MESSAGES,
   STATUS_TEXT_MAX_LENGTH,
   STATUS_WORD_MAX_LENGTH,
 } from "../../api/status-text.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { FallbackOrigin as CloudflareFallbackOrigin } from "../../cloudflare/wire.ts";
-import { type ConditionUpdate, findCondition, kubeTime } from "../../kube/conditions.ts";
-import type { CloudflareFailure, PlannedEvent } from "../model.ts";
-import { applyConditions, normalEvent, SYNCED, warningEvent } from "../reporting.ts";
+import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
+import type { PlannedEvent } from "../model.ts";
+import { applyConditions, normalEvent, type ReasonedCondition, SYNCED, warningEvent } from "../reporting.ts";
+import { ACTIVE_RECHECK_MS, MIN_CHECK_DELAY_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { reportFailure } from "../sync-failure.ts";
-import { MIN_CHECK_DELAY_MS } from "../validation-schedule.ts";
 import {
   FALLBACK_ORIGIN_FINALIZER,
   type FallbackOriginAction,
@@ -24,13 +27,10 @@ import {
   type FallbackOriginInput,
 } from "./types.ts";
 
-export const ACTIVE_REQUEUE_MS = 60 * 60_000;
-/** Waiting on the user (a Secret to fix, a conflict to resolve): the executor also watches Secrets. */
-export const BLOCKED_REQUEUE_MS = 5 * 60_000;
 const FIRST_PENDING_REQUEUE_MS = 10_000;
 const MAX_PENDING_REQUEUE_MS = 10 * 60_000;
 
-const pendingReasons: Record<string, string> = {
+const pendingReasons: Record<string, Reason> = {
   initializing: "Pending",
   pending_deployment: "Pending",
   deployment_timed_out: "DeploymentTimedOut",
@@ -54,7 +54,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
       return settle(input, {
         conditions: [{ type: ConditionType.Ready, status: "False", reason: "DeletionBlocked", message }],
         events: [warningEvent("DeletionBlocked", "Delete", message)],
-        requeueAfterMs: BLOCKED_REQUEUE_MS,
+        requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
       });
     }
     switch (observation.kind) {
@@ -82,7 +82,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
         { type: ConditionType.Synced, status: "False", reason: "Conflict", message },
       ],
       events: [warningEvent("Conflict", "Sync", message)],
-      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
     });
   }
   if (needsFinalizer && !hasFinalizer) return step(input, { kind: "addFinalizer" });
@@ -96,7 +96,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
         { type: ConditionType.Synced, status: "False", reason: credentials.reason, message },
       ],
       events: [warningEvent(credentials.reason, "Verify", message)],
-      requeueAfterMs: BLOCKED_REQUEUE_MS,
+      requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
     });
   }
 
@@ -120,7 +120,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
           SYNCED,
         ],
         events: [],
-        requeueAfterMs: BLOCKED_REQUEUE_MS,
+        requeueAfterMs: WAITING_ON_USER_RECHECK_MS,
         synced: true,
       });
     case "found": {
@@ -144,7 +144,7 @@ export function decideFallbackOrigin(input: FallbackOriginInput): FallbackOrigin
   }
 }
 
-function readiness(object: FallbackOrigin, origin: CloudflareFallbackOrigin): ConditionUpdate {
+function readiness(object: FallbackOrigin, origin: CloudflareFallbackOrigin): ReasonedCondition {
   const status = origin.status ?? "unknown";
   const mismatch =
     origin.origin !== undefined && origin.origin !== object.spec.origin
@@ -176,7 +176,7 @@ function requeueFor(
   origin: CloudflareFallbackOrigin,
   conditions: FallbackOriginStatus["conditions"],
 ): number {
-  if (origin.status === "active") return ACTIVE_REQUEUE_MS;
+  if (origin.status === "active") return ACTIVE_RECHECK_MS;
   const since = Date.parse(findCondition(conditions, ConditionType.Ready)?.lastTransitionTime ?? "");
   const pendingFor = Number.isNaN(since) ? 0 : input.now.getTime() - since;
   return Math.min(MAX_PENDING_REQUEUE_MS, Math.max(FIRST_PENDING_REQUEUE_MS, pendingFor / 4));
@@ -206,7 +206,7 @@ interface Settlement {
   /** Present (even undefined) to replace the mirrored Cloudflare fields; absent keeps the last known ones. */
   originStatus?: string | undefined;
   errors?: string[];
-  conditions: ConditionUpdate[];
+  conditions: ReasonedCondition[];
   events: PlannedEvent[];
   requeueAfterMs: number | ((conditions: FallbackOriginStatus["conditions"]) => number);
   retry?: boolean;

@@ -1,13 +1,16 @@
 import type { Logger } from "pino";
-import type { FallbackOrigin } from "../../api/fallback-origin.ts";
+import { ConditionType } from "../../api/conditions.ts";
+import { FALLBACK_ORIGIN_PLURAL, type FallbackOrigin } from "../../api/fallback-origin.ts";
 import { API_GROUP, API_VERSION } from "../../api/group.ts";
-import type { CloudflareClient } from "../../cloudflare/index.ts";
+import { failureOf } from "../../cloudflare/errors.ts";
+import { BudgetWaitAborted, type CloudflareClient, withRequestPriority } from "../../cloudflare/index.ts";
 import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { Informer } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
-import { type CloudflareAccess, failureOf } from "../../zones/cloudflare-access.ts";
+import { conditionIsTrue } from "../../kube/status-conditions.ts";
+import type { CloudflareAccess } from "../../zones/cloudflare-access.ts";
 import type { ConflictingClaim } from "../model.ts";
 import { runSteps } from "../step-runner.ts";
 import { decideFallbackOrigin } from "./decide.ts";
@@ -16,7 +19,7 @@ import { FALLBACK_ORIGIN_FINALIZER, type FallbackOriginAction, type OriginObserv
 export const fallbackOriginResource: ResourceType = {
   group: API_GROUP,
   version: API_VERSION,
-  plural: "fallbackorigins",
+  plural: FALLBACK_ORIGIN_PLURAL,
   kind: "FallbackOrigin",
   namespaced: false,
 };
@@ -83,11 +86,13 @@ export class FallbackOriginExecutor {
       perform: (action, current) => {
         if (!zoneAccess?.client)
           throw new Error(`decision asked to ${action.kind} without Cloudflare access`);
-        return this.#perform(action, zoneAccess.client, current.spec.zoneId);
+        // A fallback origin is set or removed because a user asked: never held behind a rollout of hostnames.
+        return withRequestPriority("urgent", () =>
+          this.#perform(action, zoneAccess.client, current.spec.zoneId),
+        );
       },
       settled: (current, decision) => {
-        const ready =
-          decision.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+        const ready = conditionIsTrue(decision.status.conditions, ConditionType.Ready);
         this.#options.onState?.(current.metadata.name, current.spec.zoneId, ready);
         return { originStatus: decision.status.originStatus };
       },
@@ -123,6 +128,8 @@ export class FallbackOriginExecutor {
         }
       }
     } catch (error) {
+      // Shutting down: no status is written for a call that never started.
+      if (error instanceof BudgetWaitAborted) throw error;
       const failure = failureOf(error);
       if (failure.kind === "auth") this.#options.access.invalidate(client);
       return { observation: { kind: "failed", failure }, succeeded: false };

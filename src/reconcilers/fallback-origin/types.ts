@@ -1,12 +1,8 @@
 import type { FallbackOrigin, FallbackOriginStatus } from "../../api/fallback-origin.ts";
+import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { FallbackOrigin as CloudflareFallbackOrigin } from "../../cloudflare/wire.ts";
-import type {
-  CloudflareFailure,
-  ConflictingClaim,
-  CredentialsState,
-  Decision,
-  PlannedEvent,
-} from "../model.ts";
+import type { CredentialsState } from "../../zones/cloudflare-access.ts";
+import type { ConflictingClaim, Decision, PlannedEvent } from "../model.ts";
 
 /** Guards a FallbackOrigin whose deletionPolicy is Delete (Manage only) until Cloudflare's origin is removed. */
 export const FALLBACK_ORIGIN_FINALIZER = "cfsaas.dev/fallback-origin";

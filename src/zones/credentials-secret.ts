@@ -2,6 +2,7 @@
  * Reads Cloudflare credentials out of the Secret a FallbackOrigin names. Every problem comes back as a message the
  * user can act on: which keys are expected and which the Secret has. Key names are safe to print; values never are.
  */
+import type { Reason } from "../api/reasons.ts";
 import type { CredentialsSpec } from "../cloudflare/credentials.ts";
 
 export const API_TOKEN_KEY = "apiToken";
@@ -15,7 +16,7 @@ export interface SecretReference {
 
 export type ParsedCredentials =
   | { kind: "ok"; spec: CredentialsSpec }
-  | { kind: "problem"; reason: "SecretNotFound" | "InvalidSecret"; message: string };
+  | { kind: "problem"; reason: Extract<Reason, "SecretNotFound" | "InvalidSecret">; message: string };
 
 const expectedKeys = `key "${API_TOKEN_KEY}" (an API token, preferred) or keys "${API_KEY_KEY}" and "${EMAIL_KEY}" (the global API key)`;
 

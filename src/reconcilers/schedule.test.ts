@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nextValidationCheckMs, validationRetryDelaySeconds } from "./validation-schedule.ts";
+import { hostnameValidationDelaySeconds as validationRetryDelaySeconds } from "../cloudflare/validation-backoff.ts";
+import { keepSooner, MIN_CHECK_DELAY_MS, nextValidationCheckMs } from "./schedule.ts";
 
 const since = new Date("2026-11-28T10:00:00Z");
 const at = (seconds: number) => new Date(since.getTime() + seconds * 1000);
@@ -81,5 +82,18 @@ describe("nextValidationCheckMs", () => {
   it("refuses a scale that would never advance", () => {
     expect(() => nextValidationCheckMs(since, since, 0)).toThrow(RangeError);
     expect(() => nextValidationCheckMs(since, since, Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("keepSooner", () => {
+  it.each([
+    { scheduled: 30_000, delay: 60_000, next: 30_000, why: "a sooner check already scheduled stays" },
+    { scheduled: 90_000, delay: 60_000, next: 60_000, why: "a later one is brought forward" },
+    { scheduled: Number.NaN, delay: 60_000, next: 60_000, why: "nothing scheduled yet" },
+    { scheduled: 500, delay: 60_000, next: 60_000, why: "one due now is not kept: it was just done" },
+    { scheduled: -5_000, delay: 60_000, next: 60_000, why: "one overdue is not kept either" },
+    { scheduled: Number.NaN, delay: 0, next: MIN_CHECK_DELAY_MS, why: "never sooner than the minimum" },
+  ])("$why", ({ scheduled, delay, next }) => {
+    expect(keepSooner(scheduled, delay)).toBe(next);
   });
 });

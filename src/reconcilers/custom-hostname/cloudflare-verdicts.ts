@@ -1,10 +1,13 @@
 /**
  * Cloudflare's two independent checks, hostname ownership (`status`) and certificate DCV (`ssl.status`), read as
- * the conditions users wait on. Traffic is served only when both are `active` (docs hostname-validation), so that
- * alone makes Ready true; every other state gets a reason saying which check is waiting and on what.
+ * the conditions users wait on. Traffic is served only when both are `active`
+ * (docs/cloudflare-api.md#custom-hostname-fields), so that alone makes Ready true; every other state gets a reason
+ * saying which check is waiting and on what.
  */
+
 import { ConditionType } from "../../api/conditions.ts";
-import type { ConditionUpdate } from "../../kube/conditions.ts";
+import { Reason } from "../../api/reasons.ts";
+import type { ReasonedCondition } from "../reporting.ts";
 
 export interface CloudflareState {
   hostnameStatus: string | undefined;
@@ -18,7 +21,7 @@ export interface CloudflareState {
 
 interface Verdict {
   ok: boolean;
-  reason: string;
+  reason: Reason;
   message: string;
 }
 
@@ -28,7 +31,7 @@ function because(errors: readonly string[]): string {
   return errors.length > 0 ? ` Cloudflare says: ${errors.join("; ")}` : "";
 }
 
-/** Hostname ownership, from Cloudflare's `status` (16 values, API-NOTES §4). */
+/** Hostname ownership, from Cloudflare's `status` (docs/cloudflare-api.md#hostname-status). */
 export function ownershipVerdict(state: CloudflareState): Verdict {
   const status = state.hostnameStatus;
   const errors = because(state.verificationErrors);
@@ -73,7 +76,7 @@ export function ownershipVerdict(state: CloudflareState): Verdict {
   }
 }
 
-const certificateReasons: Record<string, { reason: string; message: string }> = {
+const certificateReasons: Record<string, { reason: Reason; message: string }> = {
   initializing: { reason: "Initializing", message: "Cloudflare is preparing the certificate order" },
   pending_validation: {
     reason: "PendingCertificateValidation",
@@ -95,7 +98,7 @@ const certificateReasons: Record<string, { reason: string; message: string }> = 
   },
 };
 
-/** Certificate validation, from Cloudflare's `ssl.status` (21 values, API-NOTES §4). */
+/** Certificate validation, from Cloudflare's `ssl.status` (docs/cloudflare-api.md#certificate-status). */
 export function certificateVerdict(state: CloudflareState): Verdict {
   const status = state.sslStatus;
   const errors = because(state.validationErrors);
@@ -116,7 +119,7 @@ export function certificateVerdict(state: CloudflareState): Verdict {
 }
 
 /** Ready, OwnershipVerified and CertificateIssued for one Cloudflare state. */
-export function cloudflareConditions(state: CloudflareState): ConditionUpdate[] {
+export function cloudflareConditions(state: CloudflareState): ReasonedCondition[] {
   const ownership = ownershipVerdict(state);
   const certificate = certificateVerdict(state);
   const issued = certificate.ok || state.sslStatus === "pending_deployment";
@@ -124,7 +127,7 @@ export function cloudflareConditions(state: CloudflareState): ConditionUpdate[] 
     state.hostnameStatus === ACTIVE && state.sslStatus === ACTIVE
       ? {
           status: "True" as const,
-          reason: "Active",
+          reason: Reason.Active,
           message: `${state.hostname} is active with its certificate`,
         }
       : { status: "False" as const, ...(ownership.ok && !certificate.ok ? certificate : ownership) };

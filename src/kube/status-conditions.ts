@@ -1,4 +1,4 @@
-import type { Condition, ConditionStatus } from "../api/conditions.ts";
+import { CONDITION_MESSAGE_MAX_LENGTH, type Condition, type ConditionStatus } from "../api/conditions.ts";
 
 export interface ConditionUpdate {
   type: string;
@@ -25,7 +25,7 @@ export function setCondition(
   const existing = conditions.find((condition) => condition.type === update.type);
   const next: Condition = {
     ...update,
-    message: update.message.slice(0, 32768),
+    message: update.message.slice(0, CONDITION_MESSAGE_MAX_LENGTH),
     observedGeneration,
     lastTransitionTime:
       existing && existing.status === update.status ? existing.lastTransitionTime : kubeTime(now),
@@ -40,4 +40,8 @@ export function findCondition(
   type: string,
 ): Condition | undefined {
   return conditions?.find((condition) => condition.type === type);
+}
+
+export function conditionIsTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+  return findCondition(conditions, type)?.status === "True";
 }

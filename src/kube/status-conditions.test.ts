@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { kubeTime, setCondition } from "./conditions.ts";
+import { CONDITION_MESSAGE_MAX_LENGTH } from "../api/conditions.ts";
+import { kubeTime, setCondition } from "./status-conditions.ts";
 
 const t0 = new Date("2026-11-28T10:00:00.750Z");
 const t1 = new Date("2026-11-28T10:05:00.250Z");
@@ -74,6 +75,6 @@ describe("setCondition", () => {
       1,
       t0,
     );
-    expect(conditions[0]!.message).toHaveLength(32768);
+    expect(conditions[0]!.message).toHaveLength(CONDITION_MESSAGE_MAX_LENGTH);
   });
 });

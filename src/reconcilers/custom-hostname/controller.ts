@@ -1,0 +1,147 @@
+/**
+ * The CustomHostname controller as the manager registers it: what wakes a reconcile (its own objects, their
+ * FallbackOrigin, that origin's credentials Secret, a zone poll), the claims index that tells conflicts apart, and
+ * the zone poller it runs beside itself so most reconciles read one paged list instead of one GET each.
+ */
+import type { CustomHostname } from "../../api/custom-hostname.ts";
+import type { CloudflareClient } from "../../cloudflare/index.ts";
+import { Controller, type Runnable } from "../../kube/controller.ts";
+import { objectKey } from "../../kube/informer.ts";
+import { specOrLifecycleChanged } from "../../kube/predicates.ts";
+import { errorFields } from "../../logging/logger.ts";
+import { type PolledZone, ZonePoller, type ZoneSnapshot } from "../../zones/zone-poller.ts";
+import type { ControllerContext } from "../context.ts";
+import { olderOriginForZone } from "../fallback-origin/executor.ts";
+import { HostnameClaims } from "./claims.ts";
+import { CustomHostnameExecutor } from "./executor.ts";
+
+export interface CustomHostnameControllerOptions {
+  zonePollIntervalMs: number;
+  /** 1 in production; the demo and tests shrink Cloudflare's validation schedule to match an accelerated simulator. */
+  validationScheduleScale: number;
+}
+
+export const CUSTOM_HOSTNAME_CONTROLLER = "customhostname";
+
+export function setupCustomHostnameController(
+  context: ControllerContext,
+  options: CustomHostnameControllerOptions,
+): Runnable {
+  const { caches, logger, metrics } = context;
+  const { customHostnames, fallbackOrigins, secrets } = caches;
+  const claims = new HostnameClaims();
+  /** The client each polled zone was listed with, for its rate-limit headroom. */
+  const pollClients = new Map<string, CloudflareClient>();
+
+  const enqueue = (hostname: CustomHostname) => controller.queue.add(objectKey(hostname));
+  const enqueueHostnamesOf = (originName: string) => {
+    for (const hostname of customHostnames.list()) {
+      if (hostname.spec.fallbackOriginRef.name === originName) enqueue(hostname);
+    }
+  };
+
+  /** Zones that have CustomHostnames and usable credentials; a zone claimed by two origins is polled by the older. */
+  const zonesToPoll = async (): Promise<PolledZone[]> => {
+    const referenced = new Set(
+      customHostnames.list().map((hostname) => hostname.spec.fallbackOriginRef.name),
+    );
+    const zones: PolledZone[] = [];
+    const seen = new Set<string>();
+    const origins = fallbackOrigins.list();
+    for (const origin of origins) {
+      if (!referenced.has(origin.metadata.name) || seen.has(origin.spec.zoneId)) continue;
+      if (olderOriginForZone(origins, origin)) continue;
+      const access = await context.access.forOrigin(origin);
+      if (!access.client) continue;
+      seen.add(origin.spec.zoneId);
+      zones.push({ zoneId: origin.spec.zoneId, client: access.client });
+      pollClients.set(origin.spec.zoneId, access.client);
+    }
+    return zones;
+  };
+
+  const refreshed = (snapshot: ZoneSnapshot) => {
+    logger.debug({ zoneId: snapshot.zoneId, hostnames: snapshot.byHostname.size }, "zone refreshed");
+    for (const hostname of customHostnames.list()) {
+      if (fallbackOrigins.get(hostname.spec.fallbackOriginRef.name)?.spec.zoneId !== snapshot.zoneId)
+        continue;
+      // The snapshot can refresh what Cloudflare holds, and reveal an owned hostname deleted there. One that
+      // was never created (waiting on a conflict, or refused by the plan) keeps its own requeue schedule.
+      if (snapshot.byHostname.has(hostname.spec.hostname) || hostname.status?.hostnameId) enqueue(hostname);
+    }
+    const headroom = pollClients.get(snapshot.zoneId)?.rateLimitHeadroom();
+    if (headroom) {
+      metrics.setRateLimitRemaining(
+        snapshot.zoneId,
+        headroom.server?.remaining ?? Math.floor(headroom.tokens),
+      );
+    }
+  };
+
+  const poller = new ZonePoller({
+    intervalMs: options.zonePollIntervalMs,
+    zones: zonesToPoll,
+    onRefreshed: refreshed,
+    onError: (zoneId, error) => logger.warn({ zoneId, ...errorFields(error) }, "zone poll failed"),
+  });
+  const executor = new CustomHostnameExecutor({
+    api: context.api,
+    hostnames: customHostnames,
+    origins: fallbackOrigins,
+    claims,
+    access: context.access,
+    poller,
+    events: context.events,
+    logger,
+    scheduleScale: options.validationScheduleScale,
+    onState: (state) => metrics.setCustomHostnameState(state),
+    onGone: (namespace, name) => metrics.forgetCustomHostname(namespace, name),
+  });
+  const controller = new Controller({
+    name: CUSTOM_HOSTNAME_CONTROLLER,
+    reconcile: (key) => executor.reconcile(key),
+    workers: context.workers,
+    observer: context.observer,
+  });
+  metrics.trackQueueDepth(CUSTOM_HOSTNAME_CONTROLLER, () => controller.queue.depth);
+
+  customHostnames.onEvent((event) => {
+    if (event.type === "deleted") {
+      claims.remove(event.object);
+      // A claimant that lost to this one may now own the hostname.
+      for (const other of customHostnames.list()) {
+        if (other.spec.hostname === event.object.spec.hostname) enqueue(other);
+      }
+    } else {
+      claims.upsert(event.object);
+    }
+    if (event.type === "updated" && !specOrLifecycleChanged(event.old, event.object)) return;
+    enqueue(event.object);
+  });
+  fallbackOrigins.onEvent((event) => {
+    if (event.type === "resync") return;
+    if (event.type === "updated" && !specOrLifecycleChanged(event.old, event.object)) return;
+    enqueueHostnamesOf(event.object.metadata.name);
+  });
+  secrets.onEvent((event) => {
+    if (event.type === "resync") return;
+    for (const origin of fallbackOrigins.list()) {
+      if (origin.spec.credentialsRef.name === event.object.metadata.name)
+        enqueueHostnamesOf(origin.metadata.name);
+    }
+  });
+
+  return {
+    name: CUSTOM_HOSTNAME_CONTROLLER,
+    async start() {
+      // One paged list per zone before reconciling, so a restart does not cost one GET per hostname.
+      await poller.start();
+      controller.start();
+      for (const hostname of customHostnames.list()) enqueue(hostname);
+    },
+    async stop() {
+      await controller.stop();
+      await poller.stop();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
+import { ACTIVE_RECHECK_MS, MIN_CHECK_DELAY_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
+import { type NextCheckInput, nextCheck, type SettledOn } from "./next-check.ts";
+
+const now = new Date("2026-12-01T12:00:00Z");
+const minutes = (n: number) => n * 60_000;
+const at = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();
+
+function hostname(status: string, sslStatus: string, createdAgoMs: number): CloudflareHostname {
+  return {
+    id: "id-1",
+    hostname: "app.customer.com",
+    status,
+    ssl: { status: sslStatus },
+    created_at: at(-createdAgoMs),
+  } as CloudflareHostname;
+}
+
+const active = hostname("active", "active", minutes(600));
+/** Created 30 s ago: Cloudflare's first check is at 60 s, so 30 s from now. */
+const fresh = hostname("pending", "pending_validation", 30_000);
+/** Created 10 min ago; Cloudflare's checks fell at 60 s, 123 s, 189 s, … 10 min 55 s. */
+const validating = hostname("pending", "pending_validation", minutes(10));
+
+interface Row {
+  why: string;
+  settledOn: SettledOn;
+  scheduled?: number;
+  readySince?: number;
+  expected: number;
+}
+
+const rows: Row[] = [
+  {
+    why: "waiting on the user: a cheap look every 5 minutes",
+    settledOn: { kind: "waitingOnUser" },
+    expected: WAITING_ON_USER_RECHECK_MS,
+  },
+  {
+    why: "waiting on the user keeps a validation check scheduled sooner",
+    settledOn: { kind: "waitingOnUser" },
+    scheduled: minutes(2),
+    expected: minutes(2),
+  },
+  {
+    why: "active: a long safety look",
+    settledOn: { kind: "hostname", hostname: active, wrote: false },
+    expected: ACTIVE_RECHECK_MS,
+  },
+  {
+    why: "active, with a sooner look already scheduled: it stays",
+    settledOn: { kind: "hostname", hostname: active, wrote: false },
+    scheduled: minutes(10),
+    expected: minutes(10),
+  },
+  {
+    why: "validating: right after Cloudflare's next check, counted from creation",
+    settledOn: { kind: "hostname", hostname: fresh, wrote: false },
+    expected: 30_000,
+  },
+  {
+    why: "validating: a write in this reconcile restarts Cloudflare's schedule",
+    settledOn: { kind: "hostname", hostname: validating, wrote: true },
+    expected: 60_000,
+  },
+  {
+    why: "validating: Ready changing (a reissue) restarts Cloudflare's schedule",
+    settledOn: { kind: "hostname", hostname: validating, wrote: false },
+    readySince: -10_000,
+    expected: 50_000,
+  },
+  {
+    why: "validating: a check scheduled later than Cloudflare's next one is brought forward",
+    settledOn: { kind: "hostname", hostname: fresh, wrote: false },
+    scheduled: minutes(20),
+    expected: 30_000,
+  },
+  {
+    why: "a failure waits as long as it asks, even past a check scheduled sooner",
+    settledOn: { kind: "failure", delayMs: minutes(30) },
+    scheduled: minutes(1),
+    expected: minutes(30),
+  },
+  {
+    why: "a failure never asks for less than the minimum",
+    settledOn: { kind: "failure", delayMs: 0 },
+    expected: MIN_CHECK_DELAY_MS,
+  },
+  {
+    why: "a standing refusal keeps its scheduled retry",
+    settledOn: { kind: "refusalWaiting" },
+    scheduled: minutes(17),
+    expected: minutes(17),
+  },
+  {
+    why: "a standing refusal with nothing scheduled looks again at the minimum",
+    settledOn: { kind: "refusalWaiting" },
+    expected: MIN_CHECK_DELAY_MS,
+  },
+];
+
+describe("nextCheck: when the operator looks at a CustomHostname again", () => {
+  it.each(rows)("$why", ({ settledOn, scheduled, readySince, expected }) => {
+    const input: NextCheckInput = {
+      now,
+      scheduled: scheduled === undefined ? undefined : at(scheduled),
+      readySince: readySince === undefined ? undefined : at(readySince),
+      scheduleScale: 1,
+    };
+    expect(nextCheck(input, settledOn)).toBe(expected);
+  });
+
+  it("shrinks Cloudflare's schedule by the schedule scale (tests and the demo run time faster)", () => {
+    const input: NextCheckInput = { now, scheduled: undefined, readySince: undefined, scheduleScale: 0.01 };
+    expect(nextCheck(input, { kind: "hostname", hostname: validating, wrote: true })).toBe(
+      MIN_CHECK_DELAY_MS,
+    );
+    const slower = { ...input, scheduleScale: 0.5 };
+    expect(nextCheck(slower, { kind: "hostname", hostname: validating, wrote: true })).toBe(30_000);
+  });
+});

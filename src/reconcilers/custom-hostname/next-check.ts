@@ -1,0 +1,69 @@
+/**
+ * When to look at a CustomHostname again, the one place that decides it. decide.ts says what is true and what to
+ * do, and how the reconcile ended (`SettledOn`); this turns that into a delay. The delay is also written to
+ * `status.nextCheckTime`, which shows users when the operator looks next and carries the schedule across restarts
+ * (a refusal keeps its retry time, a validation check already scheduled sooner stays).
+ */
+import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
+import {
+  ACTIVE_RECHECK_MS,
+  keepSooner,
+  MIN_CHECK_DELAY_MS,
+  nextValidationCheckMs,
+  WAITING_ON_USER_RECHECK_MS,
+} from "../schedule.ts";
+
+/** How a reconcile ended, as far as the time of the next look depends on it. */
+export type SettledOn =
+  /** Waiting on the user (FallbackOrigin, Secret, a conflict, a blocked deletion): their change wakes us anyway. */
+  | { kind: "waitingOnUser" }
+  /** Cloudflare's copy of the hostname was read; `wrote` when this reconcile created or edited it. */
+  | { kind: "hostname"; hostname: CloudflareHostname; wrote: boolean }
+  /** A Cloudflare call failed: wait as long as the failure asks, even past a check scheduled sooner. */
+  | { kind: "failure"; delayMs: number }
+  /** Cloudflare refused this spec and the scheduled retry is not due: keep that time. */
+  | { kind: "refusalWaiting" }
+  /** A create waiting for the request budget: look again when its turn is near. */
+  | { kind: "queued"; delayMs: number };
+
+export interface NextCheckInput {
+  now: Date;
+  /** `status.nextCheckTime` before this reconcile: the look already scheduled. */
+  scheduled: string | undefined;
+  /** The Ready condition's last transition after this reconcile: a certificate renewal or reissue restarts checks. */
+  readySince: string | undefined;
+  /** Multiplies Cloudflare's validation schedule (1 in production; less against an accelerated simulator). */
+  scheduleScale: number;
+}
+
+/** Milliseconds from `now` to the next look, never less than MIN_CHECK_DELAY_MS. */
+export function nextCheck(input: NextCheckInput, settledOn: SettledOn): number {
+  const scheduledMs = Date.parse(input.scheduled ?? "") - input.now.getTime();
+  switch (settledOn.kind) {
+    case "waitingOnUser":
+      return keepSooner(scheduledMs, WAITING_ON_USER_RECHECK_MS);
+    case "failure":
+    case "queued":
+      return Math.max(MIN_CHECK_DELAY_MS, settledOn.delayMs);
+    case "refusalWaiting":
+      return Math.max(MIN_CHECK_DELAY_MS, Number.isNaN(scheduledMs) ? 0 : scheduledMs);
+    case "hostname":
+      return keepSooner(scheduledMs, hostnameDelay(input, settledOn.hostname, settledOn.wrote));
+  }
+}
+
+/**
+ * Active: a long safety look (the zone poller keeps it fresh). Otherwise right after Cloudflare's next own
+ * check, counted from the latest of the hostname's creation, the last time Ready changed, and a write made in
+ * this reconcile: each of them restarts Cloudflare's checks (docs/cloudflare-api.md#validation-backoff-schedule).
+ */
+function hostnameDelay(input: NextCheckInput, hostname: CloudflareHostname, wrote: boolean): number {
+  if (hostname.status === "active" && hostname.ssl?.status === "active") return ACTIVE_RECHECK_MS;
+  const starts = [
+    Date.parse(hostname.created_at ?? ""),
+    Date.parse(input.readySince ?? ""),
+    wrote ? input.now.getTime() : Number.NaN,
+  ].filter((time) => !Number.isNaN(time));
+  const since = starts.length > 0 ? Math.max(...starts) : input.now.getTime();
+  return nextValidationCheckMs(new Date(since), input.now, input.scheduleScale);
+}
