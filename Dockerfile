@@ -9,7 +9,7 @@ COPY tsconfig.json tsconfig.build.json tsconfig.image.json ./
 COPY src ./src
 # Compiles src/cli/main.ts and what it imports, nothing else: the image holds the operator, not the simulator,
 # the control-plane launcher or the demo (those are developer tools in the npm package; docs/install.md).
-# Type declarations and source maps are never read at run time: about 40% of the production node_modules.
+# Type declarations and source maps are never read at run time: nearly half of the production node_modules.
 RUN npm run build:image && npm prune --omit=dev --ignore-scripts \
   && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' \) -delete
 
