@@ -5,9 +5,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # `node` (the Node 24 devDependency) has an install script; it is not needed inside a Node 24 image.
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.image.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+# Compiles src/cli/main.ts and what it imports, nothing else: the image holds the operator, not the simulator,
+# the control-plane launcher or the demo (those are developer tools in the npm package; docs/install.md).
+# Type declarations and source maps are never read at run time: nearly half of the production node_modules.
+RUN npm run build:image && npm prune --omit=dev --ignore-scripts \
+  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' \) -delete
 
 # Runtime stage: only dist/, crds/, production node_modules and package.json.
 FROM node:24-bookworm-slim AS runtime
