@@ -111,6 +111,7 @@ export class Operator {
       setupCustomHostnameController(context, {
         zonePollIntervalMs: config.zonePollIntervalMs,
         validationScheduleScale: config.validationScheduleScale,
+        pageSize: config.pageSize,
       }),
     ];
     this.#elector = config.leaderElect
