@@ -26,5 +26,7 @@ COPY crds ./crds
 USER 65532:65532
 # No tini: Node runs as PID 1, and `cfsaas-operator run` handles SIGTERM and SIGINT itself (src/cli/run.ts),
 # stopping cleanly and exiting 0. No HEALTHCHECK: Kubernetes probes the /healthz and /readyz endpoints.
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# V8's heap gets 60 % of the container's memory limit (Node reads the cgroup's limit); left to itself it takes all
+# of it, and the rest of the process (code, buffers, sockets) then pushes it past the limit into an OOM kill.
+ENTRYPOINT ["node", "--max-old-space-size-percentage=60", "dist/src/cli/main.js"]
 CMD ["run"]

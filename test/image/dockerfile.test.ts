@@ -81,7 +81,9 @@ describe("the Dockerfile", () => {
   });
 
   it("starts the compiled CLI's run command", () => {
-    expect(args(runtime, "ENTRYPOINT")).toEqual(['["node", "dist/src/cli/main.js"]']);
+    expect(args(runtime, "ENTRYPOINT")).toEqual([
+      '["node", "--max-old-space-size-percentage=60", "dist/src/cli/main.js"]',
+    ]);
     expect(args(runtime, "CMD")).toEqual(['["run"]']);
   });
 
