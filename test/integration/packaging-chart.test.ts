@@ -11,6 +11,7 @@ import { runCommand, useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
   getObject,
+  leaseHolder,
   type OperatorProcess,
   startOperator,
   startSaasWorld,
@@ -938,13 +939,7 @@ describe("the chart and deploy/ against a real API server", () => {
         ]);
         await vi.waitFor(async () => expect(readiness(await getHostname())).toBe("True"), waitLong);
 
-        const lease = await getObject<{ spec: { holderIdentity?: string } }>(cluster, [
-          "lease",
-          "cfsaas-operator",
-          "-n",
-          release,
-        ]);
-        expect(lease?.spec.holderIdentity).toBeTruthy();
+        expect(await leaseHolder(cluster, release)).toBeTruthy();
         const events = JSON.parse(
           await kubectl(["get", "events.events.k8s.io", "-n", tenant, "-o", "json"]),
         ) as {
