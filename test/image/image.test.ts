@@ -216,7 +216,11 @@ describe("the container image", () => {
       .trim()
       .split("\n")
       .slice(1);
-    expect(processes).toEqual([expect.stringMatching(/^1\s+65532\s+node dist\/src\/cli\/main\.js run /)]);
+    expect(processes).toEqual([
+      expect.stringMatching(
+        /^1\s+65532\s+node --max-old-space-size-percentage=60 dist\/src\/cli\/main\.js run /,
+      ),
+    ]);
 
     await applyManifest(cluster, fallbackOriginManifest(world));
     const namespace = await cluster.namespace("image");
