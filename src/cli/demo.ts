@@ -12,10 +12,11 @@ import { locateTools } from "../controlplane/tools.ts";
 import { findCondition } from "../kube/status-conditions.ts";
 import { Operator } from "../operator/operator.ts";
 import { startSimulator } from "../simulator/index.ts";
+import { listenForStopSignals } from "./stop-signals.ts";
 
 const run = promisify(execFile);
 
-export const DEMO_USAGE = `Usage: cfsaas-operator demo [--keep] [--time-scale X]
+export const DEMO_USAGE = `Usage: cfsaas-dev demo [--keep] [--time-scale X]
 
 Runs everything on loopback: a real etcd + kube-apiserver, the Cloudflare API simulator (time accelerated) and
 the operator; applies examples/ (a Secret, a FallbackOrigin, three CustomHostnames, and an HTTPRoute whose two
@@ -92,8 +93,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step().catch(() => undefined);
   };
-  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
-  process.once("SIGTERM", () => void cleanup().then(() => process.exit(143)));
+  // Before anything is started or announced, so a signal at any point stops what is running.
+  void listenForStopSignals().received.then((signal) =>
+    cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143)),
+  );
 
   try {
     say("starting etcd + kube-apiserver on 127.0.0.1 …");

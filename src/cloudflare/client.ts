@@ -1,6 +1,6 @@
 /**
  * The operator's Cloudflare client: one per credential, one method per endpoint the reconcilers use. Every call
- * goes through the credential's shared token bucket and the retrying transport in http.ts; every reply is
+ * goes through the credential's shared request budget and the retrying transport in http.ts; every reply is
  * validated against the wire schemas before anyone reads it.
  */
 import type { Dispatcher } from "undici";

@@ -127,6 +127,7 @@ export class Operator {
       setupCustomHostnameController(context, {
         zonePollIntervalMs: config.zonePollIntervalMs,
         validationScheduleScale: config.validationScheduleScale,
+        pageSize: config.pageSize,
       }),
       ...(this.#routeSources.length > 0 ? [setupSourceController(context, this.#routeSources)] : []),
     ];

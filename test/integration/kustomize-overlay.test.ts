@@ -10,6 +10,7 @@ import {
   applyManifest,
   fallbackOriginManifest,
   getObject,
+  leaseHolder,
   type OperatorProcess,
   startOperator,
   startSaasWorld,
@@ -146,13 +147,7 @@ describe("a kustomize overlay of deploy/ into another namespace", () => {
         ).toBe("True");
       }, waitLong);
 
-      const lease = await getObject<{ spec: { holderIdentity?: string } }>(cluster, [
-        "lease",
-        "cfsaas-operator",
-        "-n",
-        overlayNamespace,
-      ]);
-      expect(lease?.spec.holderIdentity).toBeTruthy();
+      expect(await leaseHolder(cluster, overlayNamespace)).toBeTruthy();
       expect(operator.output.filter((line) => /forbidden|"httpStatus":403/i.test(line))).toEqual([]);
     } finally {
       await operator?.stop();

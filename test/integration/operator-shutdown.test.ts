@@ -2,7 +2,14 @@ import { describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { findCondition } from "../../src/kube/status-conditions.ts";
 import { useControlPlane } from "../support/control-plane.ts";
-import { applyManifest, getObject, startOperator, useOperatorWorld, waitLong } from "../support/operator.ts";
+import {
+  applyManifest,
+  getObject,
+  leaseHolder,
+  startOperator,
+  useOperatorWorld,
+  waitLong,
+} from "../support/operator.ts";
 
 const workers = 4;
 
@@ -77,13 +84,7 @@ describe("the operator shutting down with a backlog waiting for the request budg
       console.log(`SIGTERM with deletes and creates waiting for a 20/30 budget: exited 0 after ${tookMs} ms`);
       // At most the calls already on the wire (one per worker) complete; nothing new starts.
       expect((await env.world.stats()).total - atSignal).toBeLessThanOrEqual(workers);
-      const lease = await getObject<{ spec: { holderIdentity?: string } }>(cluster, [
-        "lease",
-        "cfsaas-operator",
-        "-n",
-        "cfsaas-system",
-      ]);
-      expect(lease?.spec.holderIdentity ?? "").toBe("");
+      expect(await leaseHolder(cluster, "cfsaas-system")).toBe("");
     } finally {
       await operator.stop("SIGKILL");
     }

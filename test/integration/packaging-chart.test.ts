@@ -12,6 +12,7 @@ import {
   applyManifest,
   getObject,
   installGatewayApiCrds,
+  leaseHolder,
   type OperatorProcess,
   secondZoneId,
   startOperator,
@@ -999,13 +1000,7 @@ describe("the chart and deploy/ against a real API server", () => {
         ]);
         await vi.waitFor(async () => expect(readiness(await getHostname())).toBe("True"), waitLong);
 
-        const lease = await getObject<{ spec: { holderIdentity?: string } }>(cluster, [
-          "lease",
-          "cfsaas-operator",
-          "-n",
-          release,
-        ]);
-        expect(lease?.spec.holderIdentity).toBeTruthy();
+        expect(await leaseHolder(cluster, release)).toBeTruthy();
         const events = JSON.parse(
           await kubectl(["get", "events.events.k8s.io", "-n", tenant, "-o", "json"]),
         ) as {

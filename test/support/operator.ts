@@ -287,3 +287,14 @@ export function useOperatorWorld(cluster: TestCluster, options: OperatorWorldOpt
   });
   return fixture;
 }
+
+/** Who holds the operator's leader-election Lease in `namespace` ("" once released), or undefined without one. */
+export async function leaseHolder(cluster: TestCluster, namespace: string): Promise<string | undefined> {
+  const lease = await getObject<{ spec: { holderIdentity?: string } }>(cluster, [
+    "lease",
+    "cfsaas-operator",
+    "-n",
+    namespace,
+  ]);
+  return lease && (lease.spec.holderIdentity ?? "");
+}

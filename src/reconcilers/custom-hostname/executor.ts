@@ -40,6 +40,8 @@ export interface CustomHostnameExecutorOptions {
   events: EventRecorder;
   logger: Logger;
   scheduleScale: number;
+  /** How long a check that fell due waits for a listing that may serve it with others (see controller.ts). */
+  checkGraceMs?: number;
   onState?: (state: CustomHostnameMetricState) => void;
   onGone?: (namespace: string, name: string) => void;
   now?: () => Date;
@@ -162,8 +164,11 @@ export class CustomHostnameExecutor {
     if (!snapshot || !hostname || hostname.id !== id) return { kind: "unobserved" };
     const ready = conditionIsTrue(object.status?.conditions, ConditionType.Ready);
     const due = object.status?.nextCheckTime ? Date.parse(object.status.nextCheckTime) : 0;
-    if (!ready && snapshot.takenAt < due) return { kind: "unobserved" };
-    return { kind: "found", hostname, source: "snapshot" };
+    if (ready || snapshot.takenAt >= due) return { kind: "found", hostname, source: "snapshot" };
+    // Cloudflare's check fell due after the listing: give a listing serving many due checks at once its chance.
+    const batchUntil = due + (this.#options.checkGraceMs ?? 0);
+    const now = this.#now().getTime();
+    return now < batchUntil ? { kind: "queued", waitMs: batchUntil - now } : { kind: "unobserved" };
   }
 
   /**

@@ -24,7 +24,10 @@ export type HostnameObservation =
   /** Looked up by id (if any) and by exact name: Cloudflare has no such hostname in the zone. */
   | { kind: "absent" }
   | { kind: "failed"; failure: CloudflareFailure }
-  /** The step was not started: the request budget would hold it about `waitMs`; its turn comes then. */
+  /**
+   * Nothing was read yet, on purpose: the request budget would hold the step about `waitMs`, or a zone listing
+   * that serves many due checks at once may come within `waitMs`. The object is looked at again then.
+   */
   | { kind: "queued"; waitMs: number };
 
 export interface CustomHostnameInput {
