@@ -8,7 +8,7 @@ import pino from "pino";
 import { ConditionType } from "../api/conditions.ts";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import { startControlPlane } from "../controlplane/control-plane.ts";
-import { locateTools } from "../controlplane/tools.ts";
+import { gatewayApiCrds } from "../controlplane/tools.ts";
 import { findCondition } from "../kube/status-conditions.ts";
 import { Operator } from "../operator/operator.ts";
 import { startSimulator } from "../simulator/index.ts";
@@ -124,7 +124,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
       "crd/fallbackorigins.cfsaas.dev",
     ]);
     // The Gateway API CRDs (standard channel) `npm run setup` fetched, for the HTTPRoute example.
-    await kubectl(["apply", "--server-side", "-f", locateTools().gatewayApiCrds]);
+    await kubectl(["apply", "--server-side", "-f", gatewayApiCrds()]);
     await kubectl(["wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io"]);
     const examples = resolve("examples");
     for (const file of (await readdir(examples)).sort()) {

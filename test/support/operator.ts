@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll } from "vitest";
-import { locateTools } from "../../src/controlplane/tools.ts";
+import { gatewayApiCrds } from "../../src/controlplane/tools.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import type { TestCluster } from "./control-plane.ts";
 
@@ -211,7 +211,7 @@ export async function installOperatorPrerequisites(cluster: TestCluster, token: 
 /** The Gateway API standard channel CRDs, as `npm run setup` fetched them (server-side: they are too big for apply). */
 export async function installGatewayApiCrds(cluster: TestCluster): Promise<void> {
   for (const args of [
-    ["apply", "--server-side", "-f", locateTools().gatewayApiCrds],
+    ["apply", "--server-side", "-f", gatewayApiCrds()],
     ["wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io"],
   ]) {
     const result = await cluster.kubectl(args);
