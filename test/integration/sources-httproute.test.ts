@@ -278,6 +278,36 @@ describe("CustomHostnames generated from Gateway API HTTPRoutes", () => {
     expect(await routeEvents(namespace, "plain")).toEqual([]);
   });
 
+  it("tells the route when a generated hostname fails, quoting the CustomHostname's reason", async () => {
+    const namespace = await cluster.namespace("shop");
+    await applyManifest(cluster, {
+      apiVersion: "cfsaas.dev/v1alpha1",
+      kind: "FallbackOrigin",
+      metadata: { name: "no-credentials" },
+      spec: {
+        zoneId: "0123456789abcdef0123456789abcdef",
+        origin: "proxy-fallback.other-saas.com",
+        credentialsRef: { name: "no-such-secret" },
+      },
+    });
+    const hostname = "failing.route-customer.com";
+    await applyManifest(
+      cluster,
+      httpRoute(namespace, "failing", [hostname], { "cfsaas.dev/fallback-origin": "no-credentials" }),
+    );
+    await vi.waitFor(async () => {
+      expect(await routeEvents(namespace, "failing")).toContainEqual({
+        type: "Warning",
+        reason: "HostnameFailed",
+        note: expect.stringMatching(
+          new RegExp(
+            `^${hostname} \\(CustomHostname ${generatedName(hostname)}\\) is not Ready: SecretNotFound: `,
+          ),
+        ),
+      });
+    }, waitLong);
+  });
+
   it("deletes, once it starts again, what a route deleted while no operator ran had generated", async () => {
     const namespace = await cluster.namespace("shop");
     const hostname = "gone.route-customer.com";
