@@ -7,6 +7,7 @@
 import type { CustomHostname } from "../../api/custom-hostname.ts";
 import { FALLBACK_ORIGIN_ANNOTATION } from "../../api/sources.ts";
 import { Controller, type Runnable } from "../../kube/controller.ts";
+import { specOrLifecycleChanged } from "../../kube/predicates.ts";
 import { apiVersionOf } from "../../kube/resources.ts";
 import type { ControllerContext } from "../context.ts";
 import { SourceClaims } from "./claims.ts";
@@ -40,6 +41,8 @@ export function setupSourceController(context: ControllerContext, sources: Route
 
   for (const { kind, informer } of sources) {
     informer.onEvent((event) => {
+      // The Gateway or Ingress controller writing the route's status changes nothing here.
+      if (event.type === "updated" && !specOrLifecycleChanged(event.old, event.object)) return;
       const route = event.object;
       const key = routeKey(kind.resource.kind, route.metadata.namespace ?? "", route.metadata.name);
       enqueue(key);
