@@ -52,6 +52,7 @@ describe("CustomHostnames generated from Gateway API HTTPRoutes", () => {
     await vi.waitFor(async () => {
       created = await customHostnamesIn(cluster, namespace);
       expect([...created.keys()].sort()).toEqual(["*.route-customer.com", "a.route-customer.com"]);
+      expect([...created.values()].every((object) => object.status?.hostnameId)).toBe(true);
       expect(await cloudflareNames()).toEqual(
         expect.arrayContaining(["a.route-customer.com", "*.route-customer.com"]),
       );
