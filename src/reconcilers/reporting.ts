@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 /** The pieces both reconcilers report with: the Synced condition, events, and conditions folded into status. */
 
 import type { Condition } from "../api/conditions.ts";
@@ -27,6 +28,24 @@ export function applyConditions(
     (list, update) => setCondition(list, update, observedGeneration, now),
     [...(previous ?? [])],
   );
+}
+
+/** How often a lastSyncTime is renewed by reads that change nothing else in the status. */
+export const SYNC_STAMP_RENEW_MS = 60 * 60_000;
+
+/**
+ * lastSyncTime records a successful exchange with Cloudflare. A read that changes nothing else renews it only
+ * hourly: stamping it on every look would rewrite every object on every zone poll or restart.
+ */
+export function renewsSyncStamp<S extends { lastSyncTime?: string }>(
+  previous: S,
+  next: S,
+  now: Date,
+): boolean {
+  if (!previous.lastSyncTime) return true;
+  if (now.getTime() - Date.parse(previous.lastSyncTime) >= SYNC_STAMP_RENEW_MS) return true;
+  const withoutStamp = (status: S) => JSON.parse(JSON.stringify({ ...status, lastSyncTime: 0 }));
+  return !isDeepStrictEqual(withoutStamp(previous), withoutStamp(next));
 }
 
 export function normalEvent(reason: Reason, action: string, note: string): PlannedEvent {

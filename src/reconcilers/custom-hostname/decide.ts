@@ -6,7 +6,6 @@
  * reconcile observes Cloudflare again, finds what the lost step left there, and carries on from it.
  */
 
-import { isDeepStrictEqual } from "node:util";
 import { ConditionType } from "../../api/conditions.ts";
 import {
   type CustomHostname,
@@ -19,7 +18,14 @@ import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { ConflictingClaim, PlannedEvent } from "../model.ts";
-import { applyConditions, normalEvent, type ReasonedCondition, SYNCED, warningEvent } from "../reporting.ts";
+import {
+  applyConditions,
+  normalEvent,
+  type ReasonedCondition,
+  renewsSyncStamp,
+  SYNCED,
+  warningEvent,
+} from "../reporting.ts";
 import { MIN_CHECK_DELAY_MS } from "../schedule.ts";
 import { REFUSAL_REASONS, reportFailure } from "../sync-failure.ts";
 import { cloudflareConditions } from "./cloudflare-verdicts.ts";
@@ -378,24 +384,14 @@ interface Settlement {
   synced?: boolean;
 }
 
-/** How often a settled hostname's lastSyncTime is renewed from the zone poller's snapshot. */
-export const SNAPSHOT_SYNC_STAMP_MS = 60 * 60_000;
-
-/**
- * lastSyncTime records a successful exchange with Cloudflare. A read of the zone poller's snapshot that changes
- * nothing renews it only hourly: stamping it on every poll would rewrite every object every few minutes.
- */
+/** A read of this hostname's own (a GET, a lookup, a write's reply) is stamped; the shared snapshot only hourly. */
 function shouldStampSync(
   input: CustomHostnameInput,
   previous: CustomHostnameStatus,
   next: CustomHostnameStatus,
 ): boolean {
   const fromSnapshot = input.observation.kind === "found" && input.observation.source === "snapshot";
-  if (!fromSnapshot || !previous.lastSyncTime) return true;
-  if (input.now.getTime() - Date.parse(previous.lastSyncTime) >= SNAPSHOT_SYNC_STAMP_MS) return true;
-  const withoutStamp = (status: CustomHostnameStatus) =>
-    JSON.parse(JSON.stringify({ ...status, lastSyncTime: 0 }));
-  return !isDeepStrictEqual(withoutStamp(previous), withoutStamp(next));
+  return !fromSnapshot || renewsSyncStamp(previous, next, input.now);
 }
 
 /** The final decision of a reconcile: the whole status to write, nothing more to do. */

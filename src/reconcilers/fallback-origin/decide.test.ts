@@ -4,7 +4,7 @@ import {
   FallbackOriginSchema,
   FallbackOriginStatusSchema,
 } from "../../api/fallback-origin.ts";
-import { findCondition } from "../../kube/status-conditions.ts";
+import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { CredentialsState } from "../../zones/cloudflare-access.ts";
 import { ACTIVE_RECHECK_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { decideFallbackOrigin } from "./decide.ts";
@@ -105,6 +105,15 @@ describe("decideFallbackOrigin under managementPolicy Manage", () => {
     expect(ready(decision)).toMatchObject({ status: "True", reason: "Active" });
     expect(findCondition(decision.status.conditions, "Synced")).toMatchObject({ status: "True" });
     expect(decision.requeueAfterMs).toBe(ACTIVE_RECHECK_MS);
+  });
+
+  it("writes nothing when a read changes nothing (a restart), and renews lastSyncTime hourly", () => {
+    const settled = decide({ observation: found("active") }).status;
+    const minutesLater = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const object = fallbackOrigin({ status: settled });
+    expect(decide({ object, observation: found("active"), now: minutesLater(59) }).status).toEqual(settled);
+    const hourLater = decide({ object, observation: found("active"), now: minutesLater(60) }).status;
+    expect(hourLater.lastSyncTime).toBe(kubeTime(minutesLater(60)));
   });
 
   it.each([

@@ -17,7 +17,14 @@ import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { FallbackOrigin as CloudflareFallbackOrigin } from "../../cloudflare/wire.ts";
 import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { PlannedEvent } from "../model.ts";
-import { applyConditions, normalEvent, type ReasonedCondition, SYNCED, warningEvent } from "../reporting.ts";
+import {
+  applyConditions,
+  normalEvent,
+  type ReasonedCondition,
+  renewsSyncStamp,
+  SYNCED,
+  warningEvent,
+} from "../reporting.ts";
 import { ACTIVE_RECHECK_MS, MIN_CHECK_DELAY_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { reportFailure } from "../sync-failure.ts";
 import {
@@ -228,8 +235,9 @@ function settle(input: FallbackOriginInput, settlement: Settlement): FallbackOri
     ...(settlement.errors && { errors: settlement.errors }),
     conditions,
     observedGeneration: generation,
-    ...(settlement.synced && { lastSyncTime: kubeTime(now) }),
   };
+  // The origin is read on every reconcile (a restart included): only a change, or an hour, is worth a write.
+  if (settlement.synced && renewsSyncStamp(previous, status, now)) status.lastSyncTime = kubeTime(now);
   return {
     status,
     events: settlement.events,
