@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from "./options.ts";
 import { type BenchReport, formatReport } from "./report.ts";
-import { type Progress, scenarioRunners } from "./scenarios.ts";
+import { type Progress, restartThenChurn, scenarioRunners } from "./scenarios.ts";
 
 /** Runs the chosen scenarios one after another, each in a fresh world. */
 export async function runBench(
@@ -28,10 +28,16 @@ export async function runBench(
     settings,
     scenarios: [],
   };
+  const both = options.scenarios.includes("restart") && options.scenarios.includes("churn");
   for (const scenario of options.scenarios) {
+    if (both && scenario === "churn") continue;
     const startedAt = Date.now();
     progress(`${scenario}: starting`);
-    report.scenarios.push(await scenarioRunners[scenario](options, progress));
+    if (both && scenario === "restart") {
+      report.scenarios.push(...(await restartThenChurn(options, progress, { restart: true, churn: true })));
+    } else {
+      report.scenarios.push(await scenarioRunners[scenario](options, progress));
+    }
     progress(`${scenario}: done in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
   }
   return report;

@@ -155,15 +155,20 @@ export class OperatorProcess {
           resolveUrl(parsed.url);
       });
     }
-    const metricsUrl = await Promise.race([
-      served,
-      exited.then(async ({ code, signal }) => {
-        await cgroup?.close();
-        throw new Error(
-          `operator exited (${code ?? signal}) before serving:\n${[...logs.map((l) => JSON.stringify(l)), ...otherOutput].join("\n")}`,
-        );
-      }),
-    ]);
+    let metricsUrl: string;
+    try {
+      metricsUrl = await Promise.race([
+        served,
+        exited.then(({ code, signal }) => {
+          throw new Error(
+            `operator exited (${code ?? signal}) before serving:\n${[...logs.map((l) => JSON.stringify(l)), ...otherOutput].join("\n")}`,
+          );
+        }),
+      ]);
+    } catch (error) {
+      await cgroup?.close();
+      throw error;
+    }
     return new OperatorProcess({ child, spawnedAt, logs, otherOutput, exited, metricsUrl, cgroup });
   }
 

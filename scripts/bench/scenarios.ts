@@ -133,13 +133,33 @@ function describeKube(kube: KubeRequests): string {
   return parts.join(", ") || "none";
 }
 
+/** Everything measured for one operator run; `stopped` when the run ended by stopping the operator. */
+export interface MeasuredRun {
+  cloudflare: CloudflareRequests;
+  kube: KubeRequests;
+  operator: OperatorFigures;
+  stopped: Stopped | undefined;
+}
+
+async function measureRun(
+  window: MeasurementWindow,
+  operator: OperatorProcess,
+  { stop }: { stop: boolean },
+): Promise<MeasuredRun> {
+  const cloudflare = await window.cloudflare();
+  const kube = await window.kube();
+  const figures = await operatorFigures(operator);
+  const stopped = stop ? await stopOperator(operator) : undefined;
+  return { cloudflare, kube, operator: figures, stopped };
+}
+
+function describeCgroup(cgroup: CgroupMemory | undefined): string {
+  if (!cgroup) return "none";
+  return `limit ${mib(cgroup.limitBytes)}, peak usage ${mib(cgroup.maxUsageBytes)}, hit the limit ${cgroup.failCount}×, OOM kills ${cgroup.oomKills}`;
+}
+
 /** The lines every scenario prints about the measured operator and the requests it made. */
-function commonLines(
-  cloudflare: CloudflareRequests,
-  kube: KubeRequests,
-  operator: OperatorFigures,
-  stopped: Stopped,
-): Array<[string, string]> {
+function commonLines({ cloudflare, kube, operator, stopped }: MeasuredRun): Array<[string, string]> {
   const lines: Array<[string, string]> = [
     ["Cloudflare requests", String(cloudflare.total)],
     ["  by endpoint", describeEndpoints(cloudflare)],
@@ -150,19 +170,14 @@ function commonLines(
     ["  object writes (patches)", String(kube.objectWrites)],
     ["  events created", String(kube.eventCreates)],
     ["informer sync (spawn → caches synced)", seconds(operator.syncSeconds)],
-    ["operator RSS at the end", mib(operator.rssBytes)],
-    ["operator V8 heap used at the end", mib(operator.heapUsedBytes)],
+    ["operator RSS", mib(operator.rssBytes)],
+    ["operator V8 heap used", mib(operator.heapUsedBytes)],
     ["operator CPU", seconds(operator.cpuSeconds)],
-    [
-      "shutdown (SIGTERM → exit)",
-      `${seconds(stopped.shutdownSeconds)}${stopped.exit.signal === "SIGKILL" ? " (killed after the grace period)" : ""}`,
-    ],
   ];
-  if (stopped.cgroup) {
-    lines.push([
-      "memory cgroup",
-      `limit ${mib(stopped.cgroup.limitBytes)}, peak usage ${mib(stopped.cgroup.maxUsageBytes)}, hit the limit ${stopped.cgroup.failCount}×, OOM kills ${stopped.cgroup.oomKills}`,
-    ]);
+  if (stopped) {
+    const killed = stopped.exit.signal === "SIGKILL" ? " (killed after the grace period)" : "";
+    lines.push(["shutdown (SIGTERM → exit)", `${seconds(stopped.shutdownSeconds)}${killed}`]);
+    if (stopped.cgroup) lines.push(["memory cgroup", describeCgroup(stopped.cgroup)]);
   }
   return lines;
 }
@@ -179,22 +194,6 @@ async function withWorld<T>(options: BenchOptions, body: (world: BenchWorld) => 
   } finally {
     await world.close();
   }
-}
-
-/** Everything measured for one operator run, stopped at the end. */
-interface MeasuredRun {
-  cloudflare: CloudflareRequests;
-  kube: KubeRequests;
-  operator: OperatorFigures;
-  stopped: Stopped;
-}
-
-async function finishRun(window: MeasurementWindow, operator: OperatorProcess): Promise<MeasuredRun> {
-  const cloudflare = await window.cloudflare();
-  const kube = await window.kube();
-  const figures = await operatorFigures(operator);
-  const stopped = await stopOperator(operator);
-  return { cloudflare, kube, operator: figures, stopped };
 }
 
 /**
@@ -236,9 +235,11 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
         () => tracker.counts.ready >= dnsReady.length,
         Math.max(0, deadline - Date.now()),
       );
-      const run = await finishRun(window, operator);
+      const run = await measureRun(window, operator, { stop: true });
       const { cloudflare } = run;
       const budget = options.requestBudget;
+      const inCloudflare = (await world.cloudflareHostnames()).map((h) => h.hostname);
+      const duplicates = inCloudflare.length - new Set(inCloudflare).size;
 
       const latencies = [...tracker.timelines.values()]
         .filter((t) => t.appliedAt !== undefined && t.requiredCnameAt !== undefined)
@@ -272,6 +273,7 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
           "Ready",
           `${tracker.counts.ready} of ${dnsReady.length} DNS-ready${doneAt === undefined ? " (timed out)" : ""}`,
         ],
+        ["hostnames in Cloudflare / duplicates", `${inCloudflare.length} / ${duplicates}`],
         ["wall time, first apply → all Ready", seconds(wallSeconds)],
         [
           "floor ⌈requests / budget⌉ × window",
@@ -303,7 +305,7 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
           "apply → status.requiredCNAME p50 / p99",
           `${seconds(p50)} / ${seconds(p99)} (${latencies.length} of ${n} seen)`,
         ],
-        ...commonLines(cloudflare, run.kube, run.operator, run.stopped),
+        ...commonLines(run),
       ];
       const targets: TargetVerdict[] = [
         verdict(
@@ -313,7 +315,11 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
             : perHostnameUntilCreated.toFixed(3),
           perHostnameUntilCreated !== undefined && perHostnameUntilCreated <= 1.05,
         ),
-        verdict("one Cloudflare create per hostname", String(cloudflare.creates), cloudflare.creates === n),
+        verdict(
+          "one Cloudflare create per hostname, no duplicates",
+          `${cloudflare.creates} creates, ${duplicates} duplicates`,
+          cloudflare.creates === n && duplicates === 0,
+        ),
         zero429(cloudflare),
         workWaited
           ? verdict(
@@ -370,6 +376,8 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
           perHostnameUntilCreated,
           budgetUsed,
           peakWaiting,
+          hostnamesInCloudflare: inCloudflare.length,
+          duplicates,
           requiredCnameLatency: { p50, p99, seen: latencies.length },
           ...run,
         },
@@ -417,7 +425,7 @@ export async function adopt(options: BenchOptions, progress: Progress): Promise<
         () => world.tracker.counts.ready >= n,
         Math.max(0, deadline - Date.now()),
       );
-      const run = await finishRun(window, operator);
+      const run = await measureRun(window, operator, { stop: true });
       const { cloudflare } = run;
       const bound = listPages(n, options.pageSize) + 10;
       const duplicates = (await world.cloudflareHostnames()).length - n;
@@ -435,7 +443,7 @@ export async function adopt(options: BenchOptions, progress: Progress): Promise<
           `${cloudflare.total} (${(cloudflare.total / n).toFixed(3)} per hostname)`,
         ],
         ["hostnames in Cloudflare beyond the N", String(duplicates)],
-        ...commonLines(cloudflare, run.kube, run.operator, run.stopped),
+        ...commonLines(run),
       ];
       return {
         scenario: "adopt",
@@ -471,6 +479,27 @@ export async function adopt(options: BenchOptions, progress: Progress): Promise<
  * operator watched for one zone poll interval after its caches synced.
  */
 export async function restart(options: BenchOptions, progress: Progress): Promise<ScenarioResult> {
+  return (await restartThenChurn(options, progress, { restart: true, churn: false }))[0]!;
+}
+
+/**
+ * Steady churn on a Ready fleet, from one zone poll interval after the operator's restart: each poll interval a
+ * share of the specs is edited (custom metadata) and another share deleted, for a few intervals; measured until
+ * Cloudflare shows every change.
+ */
+export async function churn(options: BenchOptions, progress: Progress): Promise<ScenarioResult> {
+  return (await restartThenChurn(options, progress, { restart: false, churn: true }))[0]!;
+}
+
+/**
+ * Restart and churn start from the same state (a Ready fleet, the operator restarted and one poll interval past its
+ * sync), so when both are asked for they share one world: churn begins where restart's measurement ends.
+ */
+export async function restartThenChurn(
+  options: BenchOptions,
+  progress: Progress,
+  wanted: { restart: boolean; churn: boolean },
+): Promise<ScenarioResult[]> {
   const n = options.hostnames;
   return withWorld(options, async (world) => {
     progress(`restart: bringing ${n} hostnames to Ready`);
@@ -481,122 +510,130 @@ export async function restart(options: BenchOptions, progress: Progress): Promis
       const syncedAt = await operator.waitForLog("caches synced", options.timeoutSeconds * 1000);
       progress("restart: synced; watching one zone poll interval");
       await sleep(Math.max(0, syncedAt + options.zonePollIntervalSeconds * 1000 - Date.now()));
-      const run = await finishRun(window, operator);
-      const { cloudflare, kube } = run;
-      const bound = listPages(n, options.pageSize) + 10;
-      const readyNow = world.tracker.readyNow();
-      const lines: Array<[string, string]> = [
-        ["setup (not measured)", seconds(setupSeconds)],
-        ["observed", `spawn → caches synced + ${options.zonePollIntervalSeconds} s (one zone poll interval)`],
-        ["still Ready at the end", `${readyNow} of ${n}`],
-        ...commonLines(cloudflare, kube, run.operator, run.stopped),
-      ];
-      return {
-        scenario: "restart",
-        hostnames: n,
-        figures: { setupSeconds, bound, readyNow, ...run },
-        lines,
-        targets: [
-          verdict("restart: zero creates", String(cloudflare.creates), cloudflare.creates === 0),
-          verdict(
-            `restart: requests ≤ ⌈N / page⌉ + 10 = ${bound}`,
-            String(cloudflare.total),
-            cloudflare.total <= bound,
-          ),
-          verdict("restart: zero status writes", String(kube.statusWrites), kube.statusWrites === 0),
-          zero429(cloudflare),
-        ],
-        notes: [],
-      };
+      const results: ScenarioResult[] = [];
+      if (wanted.restart) {
+        const run = await measureRun(window, operator, { stop: !wanted.churn });
+        results.push(restartResult(options, world, setupSeconds, run));
+      }
+      if (wanted.churn) results.push(await churnFrom(options, world, operator, setupSeconds, progress));
+      return results;
     } finally {
       if (operator.running) await operator.stop(SHUTDOWN_GRACE_MS);
     }
   });
 }
 
-/**
- * Steady churn on a Ready fleet: each zone poll interval, a share of the specs is edited (custom metadata) and
- * another share deleted, for a few intervals; measured until Cloudflare shows every change.
- */
-export async function churn(options: BenchOptions, progress: Progress): Promise<ScenarioResult> {
+function restartResult(
+  options: BenchOptions,
+  world: BenchWorld,
+  setupSeconds: number,
+  run: MeasuredRun,
+): ScenarioResult {
+  const n = options.hostnames;
+  const { cloudflare, kube } = run;
+  const bound = listPages(n, options.pageSize) + 10;
+  const readyNow = world.tracker.readyNow();
+  return {
+    scenario: "restart",
+    hostnames: n,
+    figures: { setupSeconds, bound, readyNow, ...run },
+    lines: [
+      ["setup (not measured)", seconds(setupSeconds)],
+      ["observed", `spawn → caches synced + ${options.zonePollIntervalSeconds} s (one zone poll interval)`],
+      ["still Ready at the end", `${readyNow} of ${n}`],
+      ...commonLines(run),
+    ],
+    targets: [
+      verdict("restart: zero creates", String(cloudflare.creates), cloudflare.creates === 0),
+      verdict(
+        `restart: requests ≤ ⌈N / page⌉ + 10 = ${bound}`,
+        String(cloudflare.total),
+        cloudflare.total <= bound,
+      ),
+      verdict(
+        "restart: zero status writes (CustomHostnames and FallbackOrigins)",
+        String(kube.statusWrites),
+        kube.statusWrites === 0,
+      ),
+      zero429(cloudflare),
+    ],
+    notes: [],
+  };
+}
+
+async function churnFrom(
+  options: BenchOptions,
+  world: BenchWorld,
+  operator: OperatorProcess,
+  setupSeconds: number,
+  progress: Progress,
+): Promise<ScenarioResult> {
   const n = options.hostnames;
   const perInterval = Math.max(1, Math.round(n * options.churnShare));
   const intervals = Math.min(options.churnIntervals, Math.floor(n / (2 * perInterval)));
-  return withWorld(options, async (world) => {
-    progress(`churn: bringing ${n} hostnames to Ready`);
-    const setupSeconds = await convergeFleet(world, options, range(n), "create", progress);
-    const operator = await startOperator(world, options);
-    try {
-      const syncedAt = await operator.waitForLog("caches synced", options.timeoutSeconds * 1000);
-      // The restart itself is the restart scenario's; churn counts from one poll interval after the sync.
-      await sleep(Math.max(0, syncedAt + options.zonePollIntervalSeconds * 1000 - Date.now()));
-      const window = await MeasurementWindow.open(world);
-      const edited: number[] = [];
-      const deleted: number[] = [];
-      for (let interval = 1; interval <= intervals; interval++) {
-        const edits = range(perInterval).map((i) => (interval - 1) * perInterval + i);
-        const deletes = range(perInterval).map((i) => n - 1 - ((interval - 1) * perInterval + i));
-        progress(`churn: interval ${interval}: editing ${edits.length}, deleting ${deletes.length}`);
-        for (const index of edits) await world.editHostname(index, interval);
-        for (const index of deletes) await world.deleteHostname(index);
-        edited.push(...edits);
-        deleted.push(...deletes);
-        if (interval < intervals) await sleep(options.zonePollIntervalSeconds * 1000);
-      }
-      const lastChangeAt = Date.now();
-      const deadline = lastChangeAt + options.timeoutSeconds * 1000;
-      let convergedAt: number | undefined;
-      while (convergedAt === undefined && Date.now() < deadline) {
-        const inCloudflare = new Map((await world.cloudflareHostnames()).map((h) => [h.hostname, h]));
-        const editsShown = edited.every(
-          (index) => inCloudflare.get(customerHostname(index))?.custom_metadata?.revision !== "0",
-        );
-        const deletesShown = deleted.every((index) => !inCloudflare.has(customerHostname(index)));
-        if (editsShown && deletesShown && world.tracker.counts.deleted >= deleted.length)
-          convergedAt = Date.now();
-        else await sleep(1000);
-      }
-      const run = await finishRun(window, operator);
-      const { cloudflare } = run;
-      const changes = edited.length + deleted.length;
-      const lines: Array<[string, string]> = [
-        ["setup (not measured)", seconds(setupSeconds)],
-        ["changes", `${intervals} intervals × (${perInterval} edits + ${perInterval} deletes) = ${changes}`],
-        [
-          "last change → Cloudflare shows all",
-          convergedAt === undefined ? "timed out" : seconds((convergedAt - lastChangeAt) / 1000),
-        ],
-        ["Cloudflare requests per change", (cloudflare.total / changes).toFixed(2)],
-        ...commonLines(cloudflare, run.kube, run.operator, run.stopped),
-      ];
-      return {
-        scenario: "churn",
-        hostnames: n,
-        figures: {
-          setupSeconds,
-          intervals,
-          edits: edited.length,
-          deletes: deleted.length,
-          convergedSeconds: convergedAt === undefined ? undefined : (convergedAt - lastChangeAt) / 1000,
-          ...run,
-        },
-        lines,
-        targets: [
-          verdict(
-            "every edit and delete reached Cloudflare",
-            convergedAt === undefined ? "no" : "yes",
-            convergedAt !== undefined,
-          ),
-          zero429(cloudflare),
-        ],
-        notes: [
-          `Least Cloudflare needs: one PATCH per edit, one DELETE per delete, and ⌈N / page⌉ list pages per zone poll.`,
-        ],
-      };
-    } finally {
-      if (operator.running) await operator.stop(SHUTDOWN_GRACE_MS);
-    }
-  });
+  const window = await MeasurementWindow.open(world);
+  const edited: number[] = [];
+  const deleted: number[] = [];
+  for (let interval = 1; interval <= intervals; interval++) {
+    const edits = range(perInterval).map((i) => (interval - 1) * perInterval + i);
+    const deletes = range(perInterval).map((i) => n - 1 - ((interval - 1) * perInterval + i));
+    progress(`churn: interval ${interval}: editing ${edits.length}, deleting ${deletes.length}`);
+    for (const index of edits) await world.editHostname(index, interval);
+    for (const index of deletes) await world.deleteHostname(index);
+    edited.push(...edits);
+    deleted.push(...deletes);
+    if (interval < intervals) await sleep(options.zonePollIntervalSeconds * 1000);
+  }
+  const lastChangeAt = Date.now();
+  const deadline = lastChangeAt + options.timeoutSeconds * 1000;
+  let convergedAt: number | undefined;
+  while (convergedAt === undefined && Date.now() < deadline) {
+    const inCloudflare = new Map((await world.cloudflareHostnames()).map((h) => [h.hostname, h]));
+    const editsShown = edited.every(
+      (index) => inCloudflare.get(customerHostname(index))?.custom_metadata?.revision !== "0",
+    );
+    const deletesShown = deleted.every((index) => !inCloudflare.has(customerHostname(index)));
+    if (editsShown && deletesShown && world.tracker.counts.deleted >= deleted.length)
+      convergedAt = Date.now();
+    else await sleep(1000);
+  }
+  const run = await measureRun(window, operator, { stop: true });
+  const { cloudflare } = run;
+  const changes = edited.length + deleted.length;
+  return {
+    scenario: "churn",
+    hostnames: n,
+    figures: {
+      setupSeconds,
+      intervals,
+      edits: edited.length,
+      deletes: deleted.length,
+      convergedSeconds: convergedAt === undefined ? undefined : (convergedAt - lastChangeAt) / 1000,
+      ...run,
+    },
+    lines: [
+      ["setup (not measured)", seconds(setupSeconds)],
+      ["changes", `${intervals} intervals × (${perInterval} edits + ${perInterval} deletes) = ${changes}`],
+      [
+        "last change → Cloudflare shows all",
+        convergedAt === undefined ? "timed out" : seconds((convergedAt - lastChangeAt) / 1000),
+      ],
+      ["Cloudflare requests per change", (cloudflare.total / changes).toFixed(2)],
+      ...commonLines(run),
+    ],
+    targets: [
+      verdict(
+        "every edit and delete reached Cloudflare",
+        convergedAt === undefined ? "no" : "yes",
+        convergedAt !== undefined,
+      ),
+      zero429(cloudflare),
+    ],
+    notes: [
+      "Counted from one zone poll interval after the operator's restart (the restart is the restart scenario's).",
+      "Least Cloudflare needs: one PATCH per edit, one DELETE per delete, and ⌈N / page⌉ list pages per zone poll.",
+    ],
+  };
 }
 
 interface MemoryPoint {
@@ -652,12 +689,7 @@ export async function memory(options: BenchOptions, progress: Progress): Promise
         `${mib(operator.rssBytes)} / ${mib(operator.heapUsedBytes)}`,
       ],
       [`${point.hostnames}: operator CPU`, seconds(operator.cpuSeconds)],
-      [
-        `${point.hostnames}: memory cgroup`,
-        stopped.cgroup
-          ? `limit ${mib(stopped.cgroup.limitBytes)}, peak ${mib(stopped.cgroup.maxUsageBytes)}, hit the limit ${stopped.cgroup.failCount}×, OOM kills ${stopped.cgroup.oomKills}`
-          : "none",
-      ],
+      [`${point.hostnames}: memory cgroup`, describeCgroup(stopped.cgroup)],
       [
         `${point.hostnames}: alive after one poll interval`,
         point.alive ? "yes" : `no (exit ${stopped.exit.code ?? stopped.exit.signal})`,
