@@ -25,11 +25,9 @@ export interface CgroupMemory {
 /** A cgroup v1 memory cgroup with a hard limit, removed by `close` once its processes are gone. */
 class MemoryCgroup {
   readonly path: string;
-  readonly limitBytes: number;
 
-  private constructor(path: string, limitBytes: number) {
+  private constructor(path: string) {
     this.path = path;
-    this.limitBytes = limitBytes;
   }
 
   static async create(limitBytes: number): Promise<MemoryCgroup> {
@@ -42,7 +40,7 @@ class MemoryCgroup {
       );
     }
     await writeFile(join(path, "memory.limit_in_bytes"), String(limitBytes));
-    return new MemoryCgroup(path, limitBytes);
+    return new MemoryCgroup(path);
   }
 
   async read(): Promise<CgroupMemory> {

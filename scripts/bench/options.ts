@@ -74,15 +74,16 @@ Flags:
   --rate-limit N/S         the simulator's rate limit per credential (default 1200/300, Cloudflare's)
   --request-budget N/S     the operator's budget (default 1000/300, its default); raise both together to
                            compress time: requests per hostname do not depend on it
-  --page-size N            the operator's --page-size, also the simulator's largest per_page (default 50)
+  --page-size N            the operator's --page-size; the simulator honours per_page up to it (default 50)
   --zone-poll-interval S   the operator's zone poll interval in seconds (default 30)
   --time-scale X           simulator speed-up; the operator's validation schedule is scaled by 1/X (default 600)
   --churn-intervals N      churn: poll intervals with edits and deletes (default 3)
   --churn-share X          churn: share edited and share deleted per interval (default 0.01)
   --memory-limit SIZE      run the measured operator in a cgroup v1 memory cgroup (e.g. 256M; needs root);
                            the memory scenario uses 256M when not given
-  --operator-node-options S  NODE_OPTIONS of the measured operator (e.g. "--max-old-space-size=160")
-  --operator-arg FLAG      one more \`run\` flag for the measured operator; repeatable
+  --operator-node-options=S  NODE_OPTIONS of the measured operator (e.g. "--max-old-space-size=160")
+  --operator-arg=FLAG      one more \`run\` flag for the measured operator (e.g. --operator-arg=--workers=8);
+                           repeatable
   --apply-concurrency N    creates in flight when applying (default 32)
   --timeout S              longest wait for a scenario to converge, in seconds (default 3600)
   --json                   print one JSON document instead of tables

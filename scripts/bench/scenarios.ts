@@ -278,7 +278,7 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
         ["hostnames in Cloudflare / duplicates", `${inCloudflare.length} / ${duplicates}`],
         ["wall time, first apply → all Ready", seconds(wallSeconds)],
         [
-          "floor ⌈requests / budget⌉ × window",
+          "floor ⌈least requests / budget⌉ × window",
           `⌈(${n} creates + ${listPages(n, options.pageSize)} list pages) / ${budget.requests}⌉ × ${budget.windowSeconds} s = ${floorSeconds} s`,
         ],
         [

@@ -68,7 +68,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: st
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight. */
-export async function forEachLimited<T>(
+async function forEachLimited<T>(
   items: readonly T[],
   concurrency: number,
   task: (item: T) => Promise<void>,
