@@ -107,6 +107,16 @@ describe("CRD manifests", () => {
     },
   );
 
+  it.each([CUSTOM_HOSTNAME_KIND, FALLBACK_ORIGIN_KIND] as const)(
+    "print %s's Ready reason only with -o wide (priority 1)",
+    (kind) => {
+      const columns: Array<{ name: string; priority?: number }> = crds[kind].version.additionalPrinterColumns;
+      expect(columns.filter((c) => (c.priority ?? 0) > 0).map((c) => [c.name, c.priority])).toEqual([
+        ["Reason", 1],
+      ]);
+    },
+  );
+
   it("print a CustomHostname's hostname, Cloudflare statuses, CNAME target and readiness", () => {
     const columns = crds[CUSTOM_HOSTNAME_KIND].version.additionalPrinterColumns;
     expect(columns.map((c: { name: string; jsonPath: string }) => [c.name, c.jsonPath])).toEqual([
@@ -115,6 +125,7 @@ describe("CRD manifests", () => {
       ["SSL", ".status.sslStatus"],
       ["CNAME Target", ".status.requiredCNAME.target"],
       ["Ready", '.status.conditions[?(@.type=="Ready")].status'],
+      ["Reason", '.status.conditions[?(@.type=="Ready")].reason'],
       ["Age", ".metadata.creationTimestamp"],
     ]);
   });
@@ -126,6 +137,7 @@ describe("CRD manifests", () => {
       ["Origin", ".spec.origin"],
       ["Status", ".status.originStatus"],
       ["Ready", '.status.conditions[?(@.type=="Ready")].status'],
+      ["Reason", '.status.conditions[?(@.type=="Ready")].reason'],
       ["Age", ".metadata.creationTimestamp"],
     ]);
   });

@@ -26,6 +26,8 @@ export const Reason = {
   DeletionTimedOut: "DeletionTimedOut",
   NotActive: "NotActive",
   OriginNotSet: "OriginNotSet",
+  // Waiting for the operator's own Cloudflare request budget.
+  Queued: "Queued",
   // What blocks the operator until the user acts.
   FallbackOriginNotFound: "FallbackOriginNotFound",
   Conflict: "Conflict",
@@ -59,6 +61,11 @@ export const Reason = {
   Retained: "Retained",
   OriginUpdated: "OriginUpdated",
   OriginDeleted: "OriginDeleted",
+  // What a source reports on a route (events only; docs/sources.md).
+  InvalidAnnotation: "InvalidAnnotation",
+  HostnameRemoved: "HostnameRemoved",
+  HostnameReady: "HostnameReady",
+  HostnameFailed: "HostnameFailed",
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -8,17 +8,20 @@ import pino from "pino";
 import { ConditionType } from "../api/conditions.ts";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import { startControlPlane } from "../controlplane/control-plane.ts";
+import { gatewayApiCrds } from "../controlplane/tools.ts";
 import { findCondition } from "../kube/status-conditions.ts";
 import { Operator } from "../operator/operator.ts";
 import { startSimulator } from "../simulator/index.ts";
+import { listenForStopSignals } from "./stop-signals.ts";
 
 const run = promisify(execFile);
 
-export const DEMO_USAGE = `Usage: cfsaas-operator demo [--keep] [--time-scale X]
+export const DEMO_USAGE = `Usage: cfsaas-dev demo [--keep] [--time-scale X]
 
 Runs everything on loopback: a real etcd + kube-apiserver, the Cloudflare API simulator (time accelerated) and
-the operator; applies examples/ (a Secret, a FallbackOrigin, three CustomHostnames), plays the customers who
-create their DNS records one by one, and prints the hostnames as they go from pending to Ready.
+the operator; applies examples/ (a Secret, a FallbackOrigin, three CustomHostnames, and an HTTPRoute whose two
+hostnames the operator turns into CustomHostnames), plays the customers who create their DNS records one by one,
+and prints the hostnames as they go from pending to Ready.
 
   --keep           keep everything running afterwards (Ctrl-C stops it) to explore with kubectl
   --time-scale X   simulated seconds per real second (default 60)`;
@@ -90,8 +93,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step().catch(() => undefined);
   };
-  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
-  process.once("SIGTERM", () => void cleanup().then(() => process.exit(143)));
+  // Before anything is started or announced, so a signal at any point stops what is running.
+  void listenForStopSignals().received.then((signal) =>
+    cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143)),
+  );
 
   try {
     say("starting etcd + kube-apiserver on 127.0.0.1 …");
@@ -118,6 +123,9 @@ export async function demoCommand(argv: string[]): Promise<void> {
       "crd/customhostnames.cfsaas.dev",
       "crd/fallbackorigins.cfsaas.dev",
     ]);
+    // The Gateway API CRDs (standard channel) `npm run setup` fetched, for the HTTPRoute example.
+    await kubectl(["apply", "--server-side", "-f", gatewayApiCrds()]);
+    await kubectl(["wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io"]);
     const examples = resolve("examples");
     for (const file of (await readdir(examples)).sort()) {
       let manifest = await readFile(join(examples, file), "utf8");
@@ -144,6 +152,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
         zonePollIntervalMs: 5_000,
         validationScheduleScale: 1 / timeScale,
         perObjectMetrics: true,
+        sources: ["gateway-httproute"],
       },
       pino({ level: "debug" }, pino.destination({ dest: logFile, sync: false })),
     );
@@ -185,7 +194,9 @@ export async function demoCommand(argv: string[]): Promise<void> {
     }
     say("every hostname is Ready");
     console.log(
-      `\nExplore with kubectl:\n  kubectl get cfh -A\n  kubectl describe cfh app-john-example -n tenant-john`,
+      "\nExplore with kubectl:\n  kubectl get cfh -A\n  kubectl describe cfh app-john-example -n tenant-john\n" +
+        "  kubectl get cfh -n tenant-acme -l cfsaas.dev/source=httproute.storefront\n" +
+        "  kubectl events -n tenant-acme --for httproute/storefront",
     );
     if (values.keep) {
       console.log("Everything keeps running; press Ctrl-C to stop.");

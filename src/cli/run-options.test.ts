@@ -14,7 +14,7 @@ describe("cfsaas-operator run flags", () => {
       credentialsNamespace: "cfsaas-system",
       cloudflareApiUrl: "https://api.cloudflare.com/client/v4",
       workers: 4,
-      leaderElect: false,
+      leaderElect: true,
       leaderElectionNamespace: "cfsaas-system",
       metricsAddress: ":8080",
       pageSize: 50,
@@ -23,7 +23,17 @@ describe("cfsaas-operator run flags", () => {
       perObjectMetrics: true,
       logLevel: "info",
       validationScheduleScale: 1,
+      sources: [],
     });
+  });
+
+  it("enables sources from --sources or CFSAAS_SOURCES, comma-separated, each once", () => {
+    expect(options(["--sources", "gateway-httproute, ingress,ingress"]).sources).toEqual([
+      "gateway-httproute",
+      "ingress",
+    ]);
+    expect(options([], { CFSAAS_SOURCES: "ingress" }).sources).toEqual(["ingress"]);
+    expect(options(["--sources="], { CFSAAS_SOURCES: "ingress" }).sources).toEqual([]);
   });
 
   it("takes each setting from its CFSAAS_ environment variable, and flags win over the environment", () => {
@@ -31,7 +41,7 @@ describe("cfsaas-operator run flags", () => {
       KUBECONFIG: "/tmp/kc",
       CFSAAS_CREDENTIALS_NAMESPACE: "ops",
       CFSAAS_WORKERS: "8",
-      CFSAAS_LEADER_ELECT: "true",
+      CFSAAS_LEADER_ELECT: "false",
       CFSAAS_PAGE_SIZE: "1000",
       CFSAAS_REQUEST_BUDGET: "600/300",
       CFSAAS_ZONE_POLL_INTERVAL: "90s",
@@ -40,25 +50,55 @@ describe("cfsaas-operator run flags", () => {
       kubeconfig: "/tmp/kc",
       credentialsNamespace: "ops",
       workers: 8,
-      leaderElect: true,
+      leaderElect: false,
       leaderElectionNamespace: "ops",
       pageSize: 1000,
       requestBudget: { requests: 600, windowSeconds: 300 },
       zonePollIntervalMs: 90_000,
     });
-    expect(options(["--workers", "2", "--leader-elect=false", "--kubeconfig=/x"], env)).toMatchObject({
+    expect(options(["--workers", "2", "--leader-elect=true", "--kubeconfig=/x"], env)).toMatchObject({
       workers: 2,
-      leaderElect: false,
+      leaderElect: true,
       kubeconfig: "/x",
     });
   });
 
   it("treats a bare boolean flag as true", () => {
-    expect(options(["--leader-elect"]).leaderElect).toBe(true);
+    expect(options(["--per-object-metrics"], { CFSAAS_PER_OBJECT_METRICS: "false" }).perObjectMetrics).toBe(
+      true,
+    );
   });
 
-  it("puts the Lease in the pod's namespace when running in a cluster", () => {
-    expect(options([], { POD_NAMESPACE: "cfsaas" }).leaderElectionNamespace).toBe("cfsaas");
+  it("takes the last of a repeated flag, so the chart's extraArgs override its own flags", () => {
+    expect(
+      options([
+        "--zone-poll-interval=5m",
+        "--leader-elect=true",
+        "--zone-poll-interval=30s",
+        "--leader-elect=false",
+      ]),
+    ).toMatchObject({ zonePollIntervalMs: 30_000, leaderElect: false });
+  });
+
+  it("elects a leader unless told not to, so a second replica, however it came, stands by", () => {
+    expect(options([]).leaderElect).toBe(true);
+    expect(options(["--leader-elect=false"]).leaderElect).toBe(false);
+    expect(options([], { CFSAAS_LEADER_ELECT: "false" }).leaderElect).toBe(false);
+  });
+
+  it("reads credentials from, and puts the Lease in, the pod's namespace when running in a cluster", () => {
+    expect(options([], { POD_NAMESPACE: "cfsaas" })).toMatchObject({
+      credentialsNamespace: "cfsaas",
+      leaderElectionNamespace: "cfsaas",
+    });
+    // A kustomize overlay that moves the namespace needs no flag; an explicit flag still wins.
+    expect(
+      options(["--credentials-namespace=secrets"], { POD_NAMESPACE: "cfsaas" }).credentialsNamespace,
+    ).toBe("secrets");
+    expect(options([], { POD_NAMESPACE: "cfsaas", CFSAAS_CREDENTIALS_NAMESPACE: "vault" })).toMatchObject({
+      credentialsNamespace: "vault",
+      leaderElectionNamespace: "cfsaas",
+    });
   });
 
   it.each([
@@ -68,6 +108,7 @@ describe("cfsaas-operator run flags", () => {
     [["--zone-poll-interval", "5 minutes"], /duration such as/],
     [["--leader-elect=maybe"], /expects true or false/],
     [["--no-such-flag"], /Unknown option/],
+    [["--sources", "ingress,httproute"], /--sources accepts gateway-httproute, ingress; got "httproute"/],
   ])("rejects %j with a message that says what is expected", (argv, message) => {
     expect(() => parseRunArgs(argv, {})).toThrow(message);
   });

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { SOURCE_NAMES, type SourceName } from "../api/sources.ts";
 import type { OperatorConfig } from "../operator/operator.ts";
 
 /** Everything `run` takes: the operator's settings plus where to find the cluster and how much to log. */
@@ -26,8 +27,8 @@ const flags = [
   {
     flag: "credentials-namespace",
     env: "CFSAAS_CREDENTIALS_NAMESPACE",
-    defaultValue: "cfsaas-system",
-    help: "namespace of the Cloudflare credentials Secrets (the operator's own)",
+    defaultValue: undefined,
+    help: "namespace of the Cloudflare credentials Secrets (default: POD_NAMESPACE, else cfsaas-system)",
   },
   {
     flag: "cloudflare-api-url",
@@ -44,8 +45,8 @@ const flags = [
   {
     flag: "leader-elect",
     env: "CFSAAS_LEADER_ELECT",
-    defaultValue: "false",
-    help: "elect one active replica through a Lease (run it with replicas > 1)",
+    defaultValue: "true",
+    help: "elect one active replica through a Lease; false only when one process can ever run",
     boolean: true,
   },
   {
@@ -84,6 +85,12 @@ const flags = [
     defaultValue: "true",
     help: "export per-CustomHostname series (turn off for very large fleets)",
     boolean: true,
+  },
+  {
+    flag: "sources",
+    env: "CFSAAS_SOURCES",
+    defaultValue: undefined,
+    help: `generate CustomHostnames from annotated routes, comma-separated: ${SOURCE_NAMES.join(", ")} (docs/sources.md)`,
   },
   { flag: "log-level", env: "CFSAAS_LOG_LEVEL", defaultValue: "info", help: "trace|debug|info|warn|error" },
   {
@@ -124,11 +131,26 @@ function positive(flag: string, raw: string, integer: boolean): number {
   return value;
 }
 
+function sourceList(flag: string, raw: string): SourceName[] {
+  const names = raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const unknown = names.filter((name) => !(SOURCE_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`--${flag} accepts ${SOURCE_NAMES.join(", ")}; got "${unknown.join(", ")}"`);
+  }
+  return [...new Set(names as SourceName[])];
+}
+
 function bool(flag: string, raw: string): boolean {
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
   throw new Error(`--${flag} expects true or false, got "${raw}"`);
 }
+
+/** The credentials (and Lease) namespace outside a cluster, when neither the flag nor POD_NAMESPACE says. */
+const fallbackNamespace = "cfsaas-system";
 
 export type ParsedRunArgs = { help: true } | { help: false; options: RunOptions };
 
@@ -156,7 +178,9 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   const budget = /^(\d+)\/(\d+)$/.exec(get("request-budget")!);
   if (!budget)
     throw new Error(`--request-budget expects N/S such as 1000/300, got "${get("request-budget")}"`);
-  const credentialsNamespace = get("credentials-namespace")!;
+  // In a cluster the downward API gives the pod's namespace, which is where the manifests put the credentials Role:
+  // a kustomize overlay that moves the namespace moves both (docs/install.md).
+  const credentialsNamespace = get("credentials-namespace") ?? (env.POD_NAMESPACE || fallbackNamespace);
   const pageSize = positive("page-size", get("page-size")!, true);
   if (pageSize < 5) throw new Error("--page-size must be at least 5 (Cloudflare's minimum per_page)");
   return {
@@ -167,12 +191,14 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       cloudflareApiUrl: get("cloudflare-api-url")!.replace(/\/+$/, ""),
       workers: positive("workers", get("workers")!, true),
       leaderElect: bool("leader-elect", get("leader-elect")!),
-      leaderElectionNamespace: get("leader-election-namespace") ?? env.POD_NAMESPACE ?? credentialsNamespace,
+      leaderElectionNamespace:
+        get("leader-election-namespace") ?? (env.POD_NAMESPACE || credentialsNamespace),
       metricsAddress: get("metrics-address")!,
       pageSize,
       requestBudget: { requests: Number(budget[1]), windowSeconds: Number(budget[2]) },
       zonePollIntervalMs: parseDuration("zone-poll-interval", get("zone-poll-interval")!),
       perObjectMetrics: bool("per-object-metrics", get("per-object-metrics")!),
+      sources: sourceList("sources", get("sources") ?? ""),
       logLevel: get("log-level")!,
       validationScheduleScale: positive(
         "validation-schedule-scale",

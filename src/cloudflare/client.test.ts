@@ -51,7 +51,7 @@ function setup(options: Partial<CloudflareClientOptions> = {}, credentials?: Cre
   const client = new CloudflareClient({
     credentials: credentials ?? { kind: "apiToken", token },
     dispatcher: agent,
-    limiters: new RateLimiterRegistry({ clock, policy: { requests: 100, windowSeconds: 1, burst: 100 } }),
+    limiters: new RateLimiterRegistry({ clock, policy: { requests: 100, windowSeconds: 1 } }),
     clock,
     random: () => 0.5,
     backoff: { baseMs: 100, capMs: 1_000 },

@@ -1,6 +1,6 @@
 /**
  * The operator's Cloudflare client: one per credential, one method per endpoint the reconcilers use. Every call
- * goes through the credential's shared token bucket and the retrying transport in http.ts; every reply is
+ * goes through the credential's shared request budget and the retrying transport in http.ts; every reply is
  * validated against the wire schemas before anyone reads it.
  */
 import type { Dispatcher } from "undici";
@@ -95,6 +95,14 @@ export class CloudflareClient {
       random: options.random ?? Math.random,
       observer: options.observer,
     });
+  }
+
+  /**
+   * How long a routine request asked for now would wait for this credential's budget, behind `ahead` more that
+   * were promised a turn before it: lets a caller report "queued" instead of holding a worker while it waits.
+   */
+  estimatedWaitMs(ahead = 0): number {
+    return this.#limiters.forCredential(this.credentials.fingerprint).estimatedWaitMs(ahead);
   }
 
   /** Headroom of this client's credential, shared with every other client of it. */

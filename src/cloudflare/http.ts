@@ -3,6 +3,7 @@
  * keep-alive pool (through the egress proxy, if one is set), one observation, and a verdict; the loop around it
  * retries what is safe to retry.
  */
+
 import { type Dispatcher, EnvHttpProxyAgent, Pool } from "undici";
 import type { z } from "zod";
 import { type BackoffPolicy, fullJitterDelayMs } from "./backoff.ts";
@@ -15,6 +16,7 @@ import {
   parseRatelimitHeader,
 } from "./rate-limiter.ts";
 import { noteRequestId } from "./request-ids.ts";
+import { currentRequestPriority } from "./request-priority.ts";
 import { expandRoute, type Route } from "./routes.ts";
 import { anyEnvelope } from "./wire.ts";
 
@@ -183,7 +185,7 @@ export class CloudflareHttp {
     const path = this.#path(request);
     for (let attempt = 1; ; attempt++) {
       this.#ensureBudget(request.route);
-      await limiter.take();
+      await limiter.take(currentRequestPriority());
       const verdict = await this.#attempt(request, path, attempt);
       if (verdict.ok) return verdict.value;
       const { error, reachedServer } = verdict;
@@ -193,7 +195,7 @@ export class CloudflareHttp {
       if (!error.retryable || !safeToRepeat || attempt >= maxAttempts) throw error;
       if (error.kind === "rateLimited") {
         // The bucket itself is paused until `retry-after`: the next `take()` is the wait, unless it is too long.
-        if (limiter.waitMs() > this.#options.maxRateLimitWaitMs) throw error;
+        if (limiter.waitMs(currentRequestPriority()) > this.#options.maxRateLimitWaitMs) throw error;
       } else {
         await clock.sleep(fullJitterDelayMs(attempt, this.#options.backoff, this.#options.random));
       }
@@ -201,7 +203,7 @@ export class CloudflareHttp {
   }
 
   #ensureBudget(route: Route): void {
-    const waitMs = this.#options.limiter.waitMs();
+    const waitMs = this.#options.limiter.waitMs(currentRequestPriority());
     if (waitMs > this.#options.maxRateLimitWaitMs) {
       throw new CloudflareApiError({
         kind: "rateLimited",

@@ -21,13 +21,15 @@ export {
   PoolRegistry,
 } from "./http.ts";
 export {
-  budgetPolicy,
+  BudgetWaitAborted,
   defaultRateLimitPolicy,
   type Headroom,
   RateLimiterRegistry,
   type RateLimitPolicy,
+  type RequestPriority,
 } from "./rate-limiter.ts";
 export { collectRequestIds } from "./request-ids.ts";
+export { withRequestPriority } from "./request-priority.ts";
 export { routes } from "./routes.ts";
 export type {
   CreateCustomHostnameBody,

@@ -1,79 +1,119 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../test/support/manual-clock.ts";
-import { parseRatelimitHeader, RateLimiterRegistry } from "./rate-limiter.ts";
+import { BudgetWaitAborted, parseRatelimitHeader, RateLimiterRegistry } from "./rate-limiter.ts";
 
-/** 10 requests per 10 s = one per second, with a burst of 3. */
-const policy = { requests: 10, windowSeconds: 10, burst: 3 };
+/** 20 calls in any 10 s window: routine work may use 19 of them, the last is kept for urgent work. */
+const policy = { requests: 20, windowSeconds: 10 };
 
-function takeAll(limiter: { tryTake(): boolean }): number {
+function takeAll(
+  limiter: { tryTake(priority?: "urgent" | "routine"): boolean },
+  priority?: "urgent" | "routine",
+) {
   let taken = 0;
-  while (limiter.tryTake()) taken++;
+  while (limiter.tryTake(priority)) taken++;
   return taken;
 }
 
-describe("the per-credential token bucket", () => {
-  it("lets a burst through, then refuses until tokens refill at the sustained rate", () => {
+describe("the per-credential request budget", () => {
+  it("lets work that fits in the window go at once, without pacing", () => {
     const clock = new ManualClock();
     const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
-    expect(takeAll(limiter)).toBe(3);
-    expect(limiter.waitMs()).toBe(1_000);
-    clock.advance(999);
+    expect(takeAll(limiter)).toBe(19);
+    expect(limiter.waitMs()).toBe(10_000);
+  });
+
+  it("frees each call exactly when the call it replaces ages out of the window", () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
+    for (let second = 0; second < 19; second++) {
+      expect(limiter.tryTake()).toBe(true);
+      clock.advance(500);
+    }
+    // 19 calls over 9.5 s: the first ages out 10 s after it went, 0.5 s from now.
+    expect(limiter.waitMs()).toBe(500);
+    clock.advance(499);
     expect(limiter.tryTake()).toBe(false);
     clock.advance(1);
     expect(limiter.tryTake()).toBe(true);
-    clock.advance(2_500);
-    expect(takeAll(limiter)).toBe(2);
+    expect(limiter.tryTake()).toBe(false);
   });
 
-  it("never stores more than the burst however long it was idle", () => {
+  it("keeps a share of the window for urgent work: deletes and edits are not stuck behind a rollout", () => {
     const clock = new ManualClock();
     const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
-    takeAll(limiter);
-    clock.advance(3_600_000);
-    expect(takeAll(limiter)).toBe(3);
+    expect(takeAll(limiter, "routine")).toBe(19);
+    expect(limiter.tryTake("urgent")).toBe(true);
+    expect(limiter.tryTake("urgent")).toBe(false);
   });
 
-  it("makes a waiting caller sleep exactly until its token is due", async () => {
+  it("serves waiting callers in order, urgent ones first, and never more than the window allows", async () => {
     const clock = new ManualClock();
     const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
-    takeAll(limiter);
-    const before = clock.now();
-    await limiter.take();
-    expect(clock.now() - before).toBe(1_000);
+    takeAll(limiter, "urgent");
+    const order: string[] = [];
+    const waits = [
+      limiter.take("routine").then(() => order.push("create-1")),
+      limiter.take("routine").then(() => order.push("create-2")),
+      limiter.take("urgent").then(() => order.push("delete")),
+    ];
+    await Promise.all(waits);
+    expect(order).toEqual(["delete", "create-1", "create-2"]);
+    // All three went when the window's first calls aged out, 10 s later: none before.
+    expect(clock.now() - Date.UTC(2026, 10, 28)).toBe(10_000);
   });
 
-  it("holds 60 calls to the configured rate after the burst", async () => {
+  it("holds 60 routine calls to 19 per window", async () => {
     const clock = new ManualClock();
     const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
     const start = clock.now();
     for (let call = 0; call < 60; call++) await limiter.take();
-    // 3 immediately, then one per second for the other 57.
-    expect(clock.now() - start).toBe(57_000);
+    // 19 at once, 19 after 10 s, 19 after 20 s, the last 3 after 30 s.
+    expect(clock.now() - start).toBe(30_000);
   });
 
-  it("pauses every caller of the credential for the whole retry-after of a 429", async () => {
+  it("estimates how long a create asked for now would queue, counting those ahead of it", () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
+    expect(limiter.estimatedWaitMs()).toBe(0);
+    takeAll(limiter);
+    expect(limiter.estimatedWaitMs()).toBe(10_000);
+    expect(limiter.estimatedWaitMs(18)).toBe(10_000);
+    expect(limiter.estimatedWaitMs(19)).toBe(20_000);
+  });
+
+  it("abandons every wait when closed, and starts no call afterwards", async () => {
+    const clock = new ManualClock();
+    const registry = new RateLimiterRegistry({ policy, clock });
+    const limiter = registry.forCredential("fp-a");
+    takeAll(limiter);
+    const waiting = limiter.take();
+    registry.close();
+    await expect(waiting).rejects.toBeInstanceOf(BudgetWaitAborted);
+    clock.advance(60_000);
+    expect(limiter.tryTake()).toBe(false);
+    await expect(limiter.take()).rejects.toBeInstanceOf(BudgetWaitAborted);
+  });
+
+  it("pauses every caller of the credential for the whole retry-after of a 429", () => {
     const clock = new ManualClock();
     const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
     limiter.pauseFor(30);
-    expect(limiter.tryTake()).toBe(false);
+    expect(limiter.tryTake("urgent")).toBe(false);
     expect(limiter.headroom().pausedUntil).toBe(clock.now() + 30_000);
     clock.advance(29_999);
     expect(limiter.tryTake()).toBe(false);
     clock.advance(1);
-    // The bucket restarts empty: tokens accrue only once the pause is over.
-    expect(limiter.tryTake()).toBe(false);
-    clock.advance(1_000);
     expect(limiter.tryTake()).toBe(true);
     expect(limiter.headroom().pausedUntil).toBeUndefined();
   });
 
-  it("shares one bucket between two clients of the same credential", () => {
+  it("shares one budget between two clients of the same credential", () => {
     const clock = new ManualClock();
     const registry = new RateLimiterRegistry({ policy, clock });
     const first = registry.forCredential("fp-a");
     const second = registry.forCredential("fp-a");
-    expect(first.tryTake() && first.tryTake()).toBe(true);
-    expect(takeAll(second)).toBe(1);
+    expect(takeAll(first)).toBe(19);
+    expect(takeAll(second)).toBe(0);
     first.pauseFor(60);
     clock.advance(10_000);
     expect(second.tryTake()).toBe(false);
@@ -86,10 +126,10 @@ describe("the per-credential token bucket", () => {
     const b = registry.forCredential("fp-b");
     takeAll(a);
     a.pauseFor(300);
-    expect(takeAll(b)).toBe(3);
+    expect(takeAll(b)).toBe(19);
     expect(registry.headroom().map((h) => [h.fingerprint, h.tokens, h.pausedUntil !== undefined])).toEqual([
       ["fp-a", 0, true],
-      ["fp-b", 0, false],
+      ["fp-b", 1, false],
     ]);
   });
 
@@ -98,28 +138,32 @@ describe("the per-credential token bucket", () => {
     const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
     limiter.observeServerLimit({ remaining: 1, resetSeconds: 40 });
     expect(takeAll(limiter)).toBe(1);
+    expect(limiter.waitMs()).toBe(40_000);
     clock.advance(5_000);
     limiter.observeServerLimit({ remaining: 0, resetSeconds: 40 });
     expect(limiter.waitMs()).toBe(40_000);
     expect(limiter.headroom().server).toEqual({ remaining: 0, resetSeconds: 40 });
   });
 
-  it("defaults to 1,000 requests per 300 s with a small burst, under Cloudflare's 1,200", async () => {
+  it("defaults to 1,000 requests in any 300 s, under Cloudflare's 1,200", async () => {
     const clock = new ManualClock();
     const limiter = new RateLimiterRegistry({ clock }).forCredential("fp-a");
     const start = clock.now();
-    let calls = 0;
-    while (clock.now() - start < 300_000) {
-      await limiter.take();
-      if (clock.now() - start < 300_000) calls++;
+    const sent: number[] = [];
+    while (clock.now() - start < 900_000) {
+      await limiter.take(sent.length % 10 === 0 ? "urgent" : "routine");
+      sent.push(clock.now());
     }
-    expect(calls).toBeLessThanOrEqual(1_200);
-    expect(calls).toBeGreaterThan(900);
+    const most = Math.max(
+      ...sent.map((at) => sent.filter((other) => other >= at && other < at + 300_000).length),
+    );
+    expect(most).toBeLessThanOrEqual(1_000);
+    expect(most).toBeGreaterThan(900);
   });
 
   it("rejects a policy that could never let a call through", () => {
-    expect(() => new RateLimiterRegistry({ policy: { burst: 0 } })).toThrow(RangeError);
     expect(() => new RateLimiterRegistry({ policy: { requests: 0 } })).toThrow(RangeError);
+    expect(() => new RateLimiterRegistry({ policy: { windowSeconds: 0 } })).toThrow(RangeError);
   });
 });
 

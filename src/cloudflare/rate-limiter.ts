@@ -1,28 +1,27 @@
 /**
  * Cloudflare allows 1,200 requests per 300 s per user, across dashboard, tokens and keys, then blocks every call
  * for 5 minutes (docs/cloudflare-api.md#rate-limits). Every client using one credential therefore draws from one
- * token bucket, sized under that limit, which also stops for the whole `retry-after` when a 429 gets through anyway.
+ * budget of that shape, set under that limit: at most `requests` calls in any `windowSeconds`. Work that fits in
+ * what the window has left goes at once, as fast as Cloudflare answers; only more than that waits, and then each
+ * call goes as soon as one of the window's calls ages out. A 429 that gets through anyway stops every call for
+ * its whole `retry-after`.
+ *
+ * Two classes share the budget: deletes and edits a user asked for (`urgent`) may use all of it; routine work
+ * (creates, validation checks, listings) leaves a twentieth of it to them, so they are never stuck behind a
+ * rollout. Within a class, callers go in the order they asked.
  */
 import { type Clock, systemClock } from "./clock.ts";
 
 export interface RateLimitPolicy {
-  /** Sustained requests allowed per window. */
+  /** Requests allowed in any window. */
   requests: number;
   windowSeconds: number;
-  /** Bucket size: how many calls may go at once after a quiet spell. */
-  burst: number;
 }
 
-/** 1,000 + a burst of 20 per 300 s stays under Cloudflare's 1,200, leaving room for people using the dashboard. */
-export const defaultRateLimitPolicy: RateLimitPolicy = { requests: 1000, windowSeconds: 300, burst: 20 };
+export type RequestPriority = "urgent" | "routine";
 
-/**
- * The policy for a request budget of `requests` per `windowSeconds`: a burst of a tenth of the budget, between 1
- * and 20, so a small budget cannot be spent in one go and a large one still starts with a handful of calls at once.
- */
-export function budgetPolicy(budget: { requests: number; windowSeconds: number }): RateLimitPolicy {
-  return { ...budget, burst: Math.max(1, Math.min(20, Math.floor(budget.requests / 10))) };
-}
+/** 1,000 per 300 s stays under Cloudflare's 1,200, leaving room for people using the dashboard. */
+export const defaultRateLimitPolicy: RateLimitPolicy = { requests: 1000, windowSeconds: 300 };
 
 /** Without `retry-after`, Cloudflare's documented block lasts 5 minutes (docs/cloudflare-api.md#rate-limits). */
 export const defaultRateLimitPauseSeconds = 300;
@@ -36,7 +35,7 @@ export interface ServerRateLimit {
 
 export interface Headroom {
   fingerprint: string;
-  /** Calls the local bucket would let through right now. */
+  /** Calls the budget would let through right now. */
   tokens: number;
   /** Epoch ms until which every call with this credential waits (after a 429 or `r=0`); absent when not paused. */
   pausedUntil: number | undefined;
@@ -63,88 +62,183 @@ export function parseRatelimitHeader(value: string | undefined): ServerRateLimit
   return { remaining, resetSeconds };
 }
 
+/** Thrown to callers still waiting for the budget when the limiter is closed (the operator shuts down). */
+export class BudgetWaitAborted extends Error {
+  override name = "BudgetWaitAborted";
+}
+
+interface Waiter {
+  priority: RequestPriority;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 export class CredentialRateLimiter {
   readonly fingerprint: string;
   readonly #policy: RateLimitPolicy;
   readonly #clock: Clock;
-  readonly #refillPerMs: number;
-  #tokens: number;
-  #updatedAt: number;
+  readonly #windowMs: number;
+  /** Send times of the calls in the current window, oldest first. */
+  readonly #sent: number[] = [];
+  readonly #waiters: Record<RequestPriority, Waiter[]> = { urgent: [], routine: [] };
   #pausedUntil = 0;
   #server: ServerRateLimit | undefined;
+  /** Cloudflare's own count: at most `remaining` more calls until `until`. */
+  #allowance: { remaining: number; until: number } | undefined;
+  /** The pending wake-up of waiters, and when it fires. */
+  #wakeAt: number | undefined;
+  #closed = false;
 
   constructor(fingerprint: string, policy: RateLimitPolicy, clock: Clock) {
     this.fingerprint = fingerprint;
     this.#policy = policy;
     this.#clock = clock;
-    this.#refillPerMs = policy.requests / (policy.windowSeconds * 1000);
-    this.#tokens = policy.burst;
-    this.#updatedAt = clock.now();
+    this.#windowMs = policy.windowSeconds * 1000;
   }
 
-  /** Milliseconds until a call may go; 0 when a token is available now. */
-  waitMs(): number {
-    const now = this.#refill();
+  /** Milliseconds until a call of this class may go; 0 when it may go now. */
+  waitMs(priority: RequestPriority = "routine"): number {
+    const now = this.#prune();
     if (now < this.#pausedUntil) return this.#pausedUntil - now;
-    if (this.#tokens >= 1) return 0;
-    return Math.ceil((1 - this.#tokens) / this.#refillPerMs);
+    if (this.#allowance && now < this.#allowance.until && this.#allowance.remaining <= 0) {
+      return this.#allowance.until - now;
+    }
+    const limit = this.#limit(priority);
+    if (this.#sent.length < limit) return 0;
+    return (this.#sent[this.#sent.length - limit] ?? now) + this.#windowMs - now;
   }
 
-  /** Takes a token if one is available now. */
-  tryTake(): boolean {
-    if (this.waitMs() > 0) return false;
-    this.#tokens -= 1;
+  /**
+   * Milliseconds until a routine call asked for now would go, behind the callers already waiting and `ahead`
+   * more: how long a create would wait, so a status can say it is queued instead of holding a worker.
+   */
+  estimatedWaitMs(ahead = 0): number {
+    const now = this.#prune();
+    const position = this.#waiters.urgent.length + this.#waiters.routine.length + ahead;
+    const limit = this.#limit("routine");
+    const start = Math.max(now, this.#pausedUntil);
+    // Play the queue forward: each call goes once the call `limit` places before it has aged out of the window.
+    const times = [...this.#sent];
+    let at = start;
+    for (let call = 0; call <= position; call++) {
+      const blocker = times[times.length - limit];
+      at = Math.max(start, blocker === undefined ? start : blocker + this.#windowMs);
+      times.push(at);
+    }
+    return at - now;
+  }
+
+  /** Takes a call from the budget if one of this class may go now and nobody of its class is waiting. */
+  tryTake(priority: RequestPriority = "routine"): boolean {
+    if (this.#closed || this.#hasWaitersBefore(priority) || this.waitMs(priority) > 0) return false;
+    this.#spend();
     return true;
   }
 
-  /** Waits for a token and takes it. */
-  async take(): Promise<void> {
-    while (!this.tryTake()) {
-      await this.#clock.sleep(Math.max(1, this.waitMs()));
+  /** Waits for a call of this class, in order, and takes it. Rejects with BudgetWaitAborted once closed. */
+  take(priority: RequestPriority = "routine"): Promise<void> {
+    if (this.#closed) return Promise.reject(new BudgetWaitAborted("the operator is shutting down"));
+    if (this.tryTake(priority)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#waiters[priority].push({ priority, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Abandons every wait (shutdown): no call starts after this; calls already on the wire are not affected. */
+  close(): void {
+    this.#closed = true;
+    for (const waiter of [...this.#waiters.urgent.splice(0), ...this.#waiters.routine.splice(0)]) {
+      waiter.reject(new BudgetWaitAborted("the operator is shutting down"));
     }
   }
 
-  /** Stops every caller of this credential for `seconds`, and restarts the bucket empty afterwards. */
+  /** Stops every caller of this credential for `seconds`. */
   pauseFor(seconds: number): void {
-    const now = this.#refill();
+    const now = this.#clock.now();
     this.#pausedUntil = Math.max(this.#pausedUntil, now + seconds * 1000);
-    this.#tokens = 0;
+    this.#schedule();
   }
 
   /** Adopts Cloudflare's own count: never spend more than it says remain, and stop when it says none do. */
   observeServerLimit(limit: ServerRateLimit): void {
     this.#server = limit;
-    this.#refill();
-    if (limit.remaining <= 0) {
-      this.pauseFor(Math.max(1, limit.resetSeconds));
-    } else {
-      this.#tokens = Math.min(this.#tokens, limit.remaining);
-    }
+    const now = this.#clock.now();
+    this.#allowance = { remaining: limit.remaining, until: now + Math.max(1, limit.resetSeconds) * 1000 };
+    if (limit.remaining <= 0) this.pauseFor(Math.max(1, limit.resetSeconds));
   }
 
   headroom(): Headroom {
-    const now = this.#refill();
+    const now = this.#prune();
+    const local = Math.max(0, this.#policy.requests - this.#sent.length);
+    const allowed =
+      this.#allowance && now < this.#allowance.until ? Math.min(local, this.#allowance.remaining) : local;
     return {
       fingerprint: this.fingerprint,
-      tokens: Math.floor(this.#tokens),
+      tokens: now < this.#pausedUntil ? 0 : Math.max(0, allowed),
       pausedUntil: now < this.#pausedUntil ? this.#pausedUntil : undefined,
       server: this.#server,
     };
   }
 
-  #refill(): number {
-    const now = this.#clock.now();
-    // Tokens accrue only once a pause is over: the server's window restarts then, not before.
-    const from = Math.max(this.#updatedAt, this.#pausedUntil);
-    if (now > from) {
-      this.#tokens = Math.min(this.#policy.burst, this.#tokens + (now - from) * this.#refillPerMs);
+  /** Routine work leaves a twentieth of the budget (at least one call, when there are two) to urgent work. */
+  #limit(priority: RequestPriority): number {
+    const { requests } = this.#policy;
+    if (priority === "urgent" || requests < 2) return requests;
+    return requests - Math.max(1, Math.floor(requests / 20));
+  }
+
+  #hasWaitersBefore(priority: RequestPriority): boolean {
+    return priority === "urgent"
+      ? this.#waiters.urgent.length > 0
+      : this.#waiters.urgent.length + this.#waiters.routine.length > 0;
+  }
+
+  #spend(): void {
+    this.#sent.push(this.#clock.now());
+    if (this.#allowance) this.#allowance.remaining--;
+  }
+
+  /** Serves waiters in order, urgent first, while the budget lets them go; then sleeps until it may again. */
+  #serve(): void {
+    for (const priority of ["urgent", "routine"] as const) {
+      const queue = this.#waiters[priority];
+      while (queue.length > 0 && this.waitMs(priority) === 0) {
+        this.#spend();
+        queue.shift()?.resolve();
+      }
+      // A routine caller never overtakes an urgent one still waiting.
+      if (queue.length > 0) break;
     }
-    this.#updatedAt = Math.max(this.#updatedAt, now);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    const next =
+      this.#waiters.urgent.length > 0 ? "urgent" : this.#waiters.routine.length > 0 ? "routine" : undefined;
+    if (next === undefined || this.#closed) return;
+    const wakeAt = this.#clock.now() + Math.max(1, this.waitMs(next));
+    if (this.#wakeAt !== undefined && this.#wakeAt <= wakeAt) return;
+    this.#wakeAt = wakeAt;
+    void this.#clock.sleep(wakeAt - this.#clock.now()).then(() => {
+      if (this.#wakeAt !== wakeAt) return;
+      this.#wakeAt = undefined;
+      this.#serve();
+    });
+  }
+
+  /** Forgets calls older than the window; returns now. */
+  #prune(): number {
+    const now = this.#clock.now();
+    const horizon = now - this.#windowMs;
+    let expired = 0;
+    while (expired < this.#sent.length && (this.#sent[expired] ?? now) <= horizon) expired++;
+    if (expired > 0) this.#sent.splice(0, expired);
     return now;
   }
 }
 
-/** One bucket per credential fingerprint, shared by every client of that credential in the process. */
+/** One budget per credential fingerprint, shared by every client of that credential in the process. */
 export class RateLimiterRegistry {
   readonly #policy: RateLimitPolicy;
   readonly #clock: Clock;
@@ -152,8 +246,8 @@ export class RateLimiterRegistry {
 
   constructor(options: { policy?: Partial<RateLimitPolicy>; clock?: Clock } = {}) {
     const policy = { ...defaultRateLimitPolicy, ...options.policy };
-    if (!(policy.requests > 0 && policy.windowSeconds > 0 && policy.burst >= 1)) {
-      throw new RangeError("rate limit policy needs requests > 0, windowSeconds > 0 and burst >= 1");
+    if (!(policy.requests >= 1 && policy.windowSeconds > 0)) {
+      throw new RangeError("rate limit policy needs requests >= 1 and windowSeconds > 0");
     }
     this.#policy = policy;
     this.#clock = options.clock ?? systemClock;
@@ -166,6 +260,11 @@ export class RateLimiterRegistry {
       this.#limiters.set(fingerprint, limiter);
     }
     return limiter;
+  }
+
+  /** Abandons every wait for the budget (shutdown). */
+  close(): void {
+    for (const limiter of this.#limiters.values()) limiter.close();
   }
 
   /** Remaining headroom of every credential seen so far (for `cfsaas_cloudflare_ratelimit_remaining`). */

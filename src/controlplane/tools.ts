@@ -26,3 +26,11 @@ export function locateTools(env: NodeJS.ProcessEnv = process.env): ControlPlaneT
   }
   return tools;
 }
+
+/** The Gateway API standard channel CRDs (one YAML stream) `npm run setup` fetched, for the HTTPRoute source. */
+export function gatewayApiCrds(env: NodeJS.ProcessEnv = process.env): string {
+  const path = (locateTools(env) as unknown as { gatewayApiCrds?: string }).gatewayApiCrds;
+  if (!path)
+    throw new Error("the Gateway API CRDs are not among the tools `npm run setup` fetched: run it again");
+  return path;
+}

@@ -65,7 +65,13 @@ export class KubeApiClient {
       signal: options.signal ?? AbortSignal.timeout(30_000),
     });
     const text = await response.text();
-    const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    let json: Record<string, unknown> = {};
+    try {
+      if (text) json = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      // Paths no API group serves answer a plain-text 404 ("404 page not found"), not a Status.
+      if (response.ok) throw error;
+    }
     if (!response.ok) {
       throw new KubeApiError(
         response.status,

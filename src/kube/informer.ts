@@ -48,6 +48,28 @@ export interface InformerOptions {
   pageSize?: number;
   /** Called on list or watch failures before the informer retries; it never gives up. */
   onError?: (error: unknown) => void;
+  /**
+   * Trims each object before it is cached (client-go's transform): what no controller reads costs memory for
+   * every object of a large fleet. Defaults to dropping `metadata.managedFields` and kubectl's
+   * last-applied-configuration annotation, which can each be as large as the object itself.
+   */
+  transform?: <T extends KubeObject>(object: T) => T;
+}
+
+const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+
+/** Drops the bookkeeping of other clients: managedFields and kubectl's copy of the last applied object. */
+export function withoutClientBookkeeping<T extends KubeObject>(object: T): T {
+  const metadata = object.metadata as T["metadata"] & { managedFields?: unknown };
+  const annotations = metadata.annotations;
+  if (metadata.managedFields === undefined && annotations?.[LAST_APPLIED_ANNOTATION] === undefined)
+    return object;
+  const { managedFields: _managed, ...kept } = metadata;
+  if (annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) {
+    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...others } = annotations;
+    kept.annotations = others;
+  }
+  return { ...object, metadata: kept };
 }
 
 /**
@@ -72,7 +94,7 @@ export class Informer<T extends KubeObject> {
 
   constructor(api: KubeApiClient, options: InformerOptions) {
     this.#api = api;
-    this.#options = { resyncMs: 10 * 60_000, pageSize: 500, ...options };
+    this.#options = { resyncMs: 10 * 60_000, pageSize: 500, transform: withoutClientBookkeeping, ...options };
   }
 
   get hasSynced(): boolean {
@@ -149,7 +171,7 @@ export class Informer<T extends KubeObject> {
       const page = await this.#api.request<ObjectList<T>>("GET", this.#options.path, {
         query: { limit: this.#options.pageSize, continue: continueToken },
       });
-      for (const item of page.items) fresh.set(objectKey(item), item);
+      for (const item of page.items) fresh.set(objectKey(item), this.#options.transform(item));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken);
@@ -193,7 +215,7 @@ export class Informer<T extends KubeObject> {
         const item = object as T;
         if (item.metadata?.resourceVersion) this.#resourceVersion = item.metadata.resourceVersion;
         if (type === "BOOKMARK") return;
-        this.#apply(type, item);
+        this.#apply(type, this.#options.transform(item));
       },
       (error: unknown) => {
         if (this.#stopped) return;

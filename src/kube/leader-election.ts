@@ -40,6 +40,8 @@ export class LeaderElector {
   #leading = false;
   #stopped = false;
   #lost: AbortController = new AbortController();
+  /** The renewal on the wire, if any: a release must not race it, or the renewal would take the lease back. */
+  #renewal: Promise<boolean> | undefined;
 
   constructor(api: KubeApiClient, options: LeaderElectionOptions) {
     this.#api = api;
@@ -65,7 +67,8 @@ export class LeaderElector {
    */
   async acquire(): Promise<AbortSignal | undefined> {
     while (!this.#stopped) {
-      if (await this.#tryAcquireOrRenew()) {
+      this.#renewal = this.#tryAcquireOrRenew();
+      if (await this.#renewal) {
         this.#leading = true;
         this.#lost = new AbortController();
         void this.#renewLoop();
@@ -79,6 +82,7 @@ export class LeaderElector {
   /** Stops renewing and, if leading, hands the lease back so another replica can take over at once. */
   async release(): Promise<void> {
     this.#stopped = true;
+    await this.#renewal;
     if (!this.#leading) return;
     this.#leading = false;
     try {

@@ -4,13 +4,14 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../api/fallback-origin.ts";
-import { budgetPolicy, RateLimiterRegistry } from "../cloudflare/index.ts";
-import { KubeApiClient } from "../kube/api-client.ts";
+import type { SourceName } from "../api/sources.ts";
+import { RateLimiterRegistry } from "../cloudflare/index.ts";
+import { isNotFound, KubeApiClient } from "../kube/api-client.ts";
 import type { ControllerObserver, Runnable } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { Informer } from "../kube/informer.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
-import { collectionPath } from "../kube/resources.ts";
+import { apiVersionOf, collectionPath } from "../kube/resources.ts";
 import { errorFields } from "../logging/logger.ts";
 import { startObservabilityServer } from "../metrics/http-server.ts";
 import { OperatorMetrics } from "../metrics/operator-metrics.ts";
@@ -19,6 +20,8 @@ import { setupCustomHostnameController } from "../reconcilers/custom-hostname/co
 import { customHostnameResource } from "../reconcilers/custom-hostname/executor.ts";
 import { setupFallbackOriginController } from "../reconcilers/fallback-origin/controller.ts";
 import { fallbackOriginResource } from "../reconcilers/fallback-origin/executor.ts";
+import { setupSourceController } from "../reconcilers/sources/controller.ts";
+import { type RouteObject, type RouteSource, routeKinds } from "../reconcilers/sources/route-kinds.ts";
 import { CloudflareAccess, type SecretObject } from "../zones/cloudflare-access.ts";
 
 export interface OperatorConfig {
@@ -36,6 +39,8 @@ export interface OperatorConfig {
   /** 1 in production; the demo and tests shrink Cloudflare's validation schedule to match an accelerated simulator. */
   validationScheduleScale: number;
   perObjectMetrics: boolean;
+  /** Kinds of route to generate CustomHostnames from (docs/sources.md); none by default. */
+  sources: readonly SourceName[];
 }
 
 const reportingController = "cfsaas.dev/operator";
@@ -51,7 +56,12 @@ export class Operator {
   readonly #config: OperatorConfig;
   readonly #logger: Logger;
   readonly #caches: SharedCaches;
+  readonly #api: KubeApiClient;
+  /** Informers of the enabled sources' routes: none unless `--sources` asks, so no route is watched for nothing. */
+  readonly #routeSources: RouteSource[];
   readonly #runnables: Runnable[];
+  /** The Cloudflare request budget of every credential, closed first on shutdown so no new call starts. */
+  readonly #budgets: RateLimiterRegistry;
   readonly #elector: LeaderElector | undefined;
   #server: Awaited<ReturnType<typeof startObservabilityServer>> | undefined;
   #leading = false;
@@ -61,8 +71,12 @@ export class Operator {
     this.#config = config;
     this.#logger = logger;
     const api = new KubeApiClient(config.kubeConfig);
+    this.#api = api;
     this.metrics = new OperatorMetrics({ perObjectSeries: config.perObjectMetrics });
-    const informer = <T extends CustomHostname | FallbackOrigin | SecretObject>(kind: string, path: string) =>
+    const informer = <T extends CustomHostname | FallbackOrigin | SecretObject | RouteObject>(
+      kind: string,
+      path: string,
+    ) =>
       new Informer<T>(api, {
         path,
         onError: (error) => logger.warn({ kind, ...errorFields(error) }, "list/watch failed; retrying"),
@@ -72,11 +86,16 @@ export class Operator {
       fallbackOrigins: informer<FallbackOrigin>("FallbackOrigin", collectionPath(fallbackOriginResource)),
       secrets: informer<SecretObject>("Secret", `/api/v1/namespaces/${config.credentialsNamespace}/secrets`),
     };
+    this.#routeSources = config.sources.map((source) => {
+      const kind = routeKinds[source];
+      return { kind, informer: informer<RouteObject>(kind.resource.kind, collectionPath(kind.resource)) };
+    });
+    this.#budgets = new RateLimiterRegistry({ policy: config.requestBudget });
     const access = new CloudflareAccess({
       secrets: this.#caches.secrets,
       credentialsNamespace: config.credentialsNamespace,
       baseUrl: config.cloudflareApiUrl,
-      limiters: new RateLimiterRegistry({ policy: budgetPolicy(config.requestBudget) }),
+      limiters: this.#budgets,
       perPage: config.pageSize,
       observer: (attempt) => this.metrics.cloudflareAttempt(attempt),
     });
@@ -108,7 +127,9 @@ export class Operator {
       setupCustomHostnameController(context, {
         zonePollIntervalMs: config.zonePollIntervalMs,
         validationScheduleScale: config.validationScheduleScale,
+        pageSize: config.pageSize,
       }),
+      ...(this.#routeSources.length > 0 ? [setupSourceController(context, this.#routeSources)] : []),
     ];
     this.#elector = config.leaderElect
       ? new LeaderElector(api, {
@@ -139,6 +160,7 @@ export class Operator {
       readiness: () => this.readiness(),
     });
     this.#logger.info({ url: this.#server.url }, "serving metrics and health");
+    await this.#checkRouteKindsServed();
     const informers = Object.values(this.#informers());
     for (const informer of informers) informer.start();
     await Promise.all(informers.map((informer) => informer.waitForSync()));
@@ -166,9 +188,13 @@ export class Operator {
     return lost;
   }
 
-  /** Finishes the reconciles in flight, releases the Lease, stops watching and serving. */
+  /**
+   * Starts no new Cloudflare call (waits for the request budget are abandoned), lets the calls on the wire finish,
+   * releases the Lease so a standby takes over at once, stops watching and serving.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#budgets.close();
     this.#leading = false;
     await Promise.all(this.#runnables.map((runnable) => runnable.stop()));
     await this.#elector?.release();
@@ -184,8 +210,43 @@ export class Operator {
     return this.#leading;
   }
 
-  #informers(): Record<string, Informer<CustomHostname> | Informer<FallbackOrigin> | Informer<SecretObject>> {
+  /**
+   * A source whose kind the API server does not serve (the Gateway API CRDs are not installed) stops the start with
+   * an error that says so: its informer would otherwise retry forever and keep every controller from starting.
+   */
+  async #checkRouteKindsServed(): Promise<void> {
+    for (const { kind } of this.#routeSources) {
+      const { resource } = kind;
+      const groupVersion = apiVersionOf(resource);
+      const served = await this.#api
+        .request<{ resources?: Array<{ name: string }> }>("GET", `/apis/${groupVersion}`)
+        .then(
+          (list) => (list.resources ?? []).some((candidate) => candidate.name === resource.plural),
+          (error: unknown) => {
+            if (isNotFound(error)) return false;
+            throw error;
+          },
+        );
+      if (!served) {
+        throw new Error(
+          `--sources ${kind.source}: the API server does not serve ${resource.plural}.${resource.group}/` +
+            `${resource.version}; install the CRDs that define it (for HTTPRoutes, the Gateway API standard ` +
+            `channel) or remove ${kind.source} from --sources`,
+        );
+      }
+    }
+  }
+
+  #informers(): Record<
+    string,
+    Informer<CustomHostname> | Informer<FallbackOrigin> | Informer<SecretObject> | Informer<RouteObject>
+  > {
     const { secrets, fallbackOrigins, customHostnames } = this.#caches;
-    return { Secret: secrets, FallbackOrigin: fallbackOrigins, CustomHostname: customHostnames };
+    return {
+      Secret: secrets,
+      FallbackOrigin: fallbackOrigins,
+      CustomHostname: customHostnames,
+      ...Object.fromEntries(this.#routeSources.map(({ kind, informer }) => [kind.resource.kind, informer])),
+    };
   }
 }

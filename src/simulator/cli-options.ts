@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_ZONE_NAME, type SimulatorOptions, type ZoneOptions } from "./index.ts";
 
-export const SIMULATE_USAGE = `Usage: cfsaas-operator simulate [flags]
+export const SIMULATE_USAGE = `Usage: cfsaas-dev simulate [flags]
 
 Serves a Cloudflare API simulator on 127.0.0.1 (custom hostnames, fallback origins, token verify, zones)
 plus an admin API under /__sim (see docs/simulator.md).

@@ -30,7 +30,17 @@ export interface ZonePollerOptions {
  */
 export class ZonePoller {
   readonly #options: Required<ZonePollerOptions>;
-  readonly #snapshots = new Map<string, ZoneSnapshot>();
+  readonly #snapshots = new Map<string, ZoneSnapshot & { byHostname: Map<string, CloudflareHostname> }>();
+  /**
+   * Our own writes per zone and hostname (undefined: deleted), with when they were made: a listing that started
+   * before a write does not show it, so the write is applied again on top of that listing.
+   */
+  readonly #ownWrites = new Map<
+    string,
+    Map<string, { hostname: CloudflareHostname | undefined; at: number }>
+  >();
+  /** One listing per zone at a time: callers asking for the same zone share it. */
+  readonly #listings = new Map<string, Promise<ZoneSnapshot | undefined>>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = true;
   #polling: Promise<void> | undefined;
@@ -51,6 +61,41 @@ export class ZonePoller {
     const snapshot = this.#snapshots.get(zoneId);
     if (!snapshot || this.#options.now() - snapshot.takenAt >= 2 * this.#options.intervalMs) return undefined;
     return snapshot;
+  }
+
+  /**
+   * A fresh snapshot of one zone, listing it now unless a listing is already running (then that one is shared).
+   * For a zone not polled yet: the first CustomHostnames of a zone cost one paged list, not one lookup each.
+   * Undefined when the listing failed (reported through onError).
+   */
+  refresh(zone: PolledZone): Promise<ZoneSnapshot | undefined> {
+    let listing = this.#listings.get(zone.zoneId);
+    if (!listing) {
+      listing = this.#list(zone).finally(() => this.#listings.delete(zone.zoneId));
+      this.#listings.set(zone.zoneId, listing);
+    }
+    return listing;
+  }
+
+  /** Our own create or edit, so the snapshot stays current until the next poll lists it. */
+  record(zoneId: string, hostname: CloudflareHostname): void {
+    this.#snapshots.get(zoneId)?.byHostname.set(hostname.hostname, hostname);
+    this.#remember(zoneId, hostname.hostname, hostname);
+  }
+
+  /** Our own delete, likewise. */
+  forget(zoneId: string, hostname: string): void {
+    this.#snapshots.get(zoneId)?.byHostname.delete(hostname);
+    this.#remember(zoneId, hostname, undefined);
+  }
+
+  #remember(zoneId: string, name: string, hostname: CloudflareHostname | undefined): void {
+    let writes = this.#ownWrites.get(zoneId);
+    if (!writes) {
+      writes = new Map();
+      this.#ownWrites.set(zoneId, writes);
+    }
+    writes.set(name, { hostname, at: this.#options.now() });
   }
 
   /** Polls every zone once now (the operator does this before starting its controllers), then periodically. */
@@ -90,19 +135,32 @@ export class ZonePoller {
       this.#options.onError("*", error);
       return;
     }
-    for (const { zoneId, client } of zones) {
+    for (const zone of zones) {
       if (this.#stopped) return;
-      try {
-        const takenAt = this.#options.now();
-        const byHostname = new Map<string, CloudflareHostname>();
-        for await (const hostname of client.listCustomHostnames(zoneId))
-          byHostname.set(hostname.hostname, hostname);
-        const snapshot = { zoneId, takenAt, byHostname };
-        this.#snapshots.set(zoneId, snapshot);
-        this.#options.onRefreshed(snapshot);
-      } catch (error) {
-        this.#options.onError(zoneId, error);
+      const snapshot = await this.refresh(zone);
+      if (snapshot) this.#options.onRefreshed(snapshot);
+    }
+  }
+
+  async #list({ zoneId, client }: PolledZone): Promise<ZoneSnapshot | undefined> {
+    try {
+      const takenAt = this.#options.now();
+      const byHostname = new Map<string, CloudflareHostname>();
+      for await (const hostname of client.listCustomHostnames(zoneId))
+        byHostname.set(hostname.hostname, hostname);
+      // Writes made since the listing started may be missing from it (or shown as before them).
+      const writes = this.#ownWrites.get(zoneId) ?? new Map();
+      for (const [name, write] of writes) {
+        if (write.at < takenAt) writes.delete(name);
+        else if (write.hostname) byHostname.set(name, write.hostname);
+        else byHostname.delete(name);
       }
+      const snapshot = { zoneId, takenAt, byHostname };
+      this.#snapshots.set(zoneId, snapshot);
+      return snapshot;
+    } catch (error) {
+      this.#options.onError(zoneId, error);
+      return undefined;
     }
   }
 }

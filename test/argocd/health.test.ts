@@ -39,6 +39,7 @@ const notReadyVerdicts: Record<string, Record<string, Verdict>> = {
     Redeploying: "Progressing",
     NotObserved: "Progressing",
     Initializing: "Progressing",
+    Queued: "Progressing",
     PendingCertificateValidation: "Progressing",
     PendingIssuance: "Progressing",
     PendingDeployment: "Progressing",

@@ -63,7 +63,7 @@ function clientWithEnv(env: NodeJS.ProcessEnv, limits?: PoolLimits) {
     baseUrl: simulator.url,
     credentials: { kind: "apiToken", token },
     pools,
-    limiters: new RateLimiterRegistry({ policy: { requests: 500, windowSeconds: 1, burst: 50 } }),
+    limiters: new RateLimiterRegistry({ policy: { requests: 500, windowSeconds: 1 } }),
     backoff: { baseMs: 10, capMs: 50 },
     maxAttempts: 2,
     timeoutMs: 5_000,

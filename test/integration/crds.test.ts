@@ -121,6 +121,18 @@ describe("the CRDs in crds/ on a real kube-apiserver", () => {
       "AGE",
     ]);
     expect(listed.stdout).toContain(object.metadata.name);
+    const wide = await cluster.kubectl(["get", "cfh", "-n", "corpus", "-o", "wide"]);
+    expect(wide.code, wide.stderr).toBe(0);
+    expect(wide.stdout.split("\n")[0]!.split(/\s{2,}/)).toEqual([
+      "NAME",
+      "HOSTNAME",
+      "STATUS",
+      "SSL",
+      "CNAME TARGET",
+      "READY",
+      "REASON",
+      "AGE",
+    ]);
 
     const origins = await cluster.kubectl(["get", "cffo"]);
     expect(origins.code, origins.stderr).toBe(0);

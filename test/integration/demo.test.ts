@@ -1,15 +1,19 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCommand } from "../support/control-plane.ts";
 
 const main = resolve("src/cli/main.ts");
+const dev = resolve("src/cli/dev.ts");
 
-describe("the cfsaas-operator binary", () => {
+describe("the cfsaas-operator and cfsaas-dev binaries", () => {
   it("lists its commands, and each command's flags with their environment variables", async () => {
     const help = await runCommand(process.execPath, [main, "--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["run", "simulate", "demo"])
-      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    expect(help.stdout).toMatch(/^ {2}run /m);
+    const devHelp = await runCommand(process.execPath, [dev, "--help"]);
+    expect(devHelp.code).toBe(0);
+    for (const command of ["simulate", "demo"])
+      expect(devHelp.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     const runHelp = await runCommand(process.execPath, [main, "run", "--help"]);
     expect(runHelp.stdout).toContain("--request-budget");
     expect(runHelp.stdout).toContain("CFSAAS_REQUEST_BUDGET");
@@ -25,14 +29,17 @@ describe("the cfsaas-operator binary", () => {
   });
 
   it("runs the demo end to end: every example hostname becomes Ready and nothing is left running", async () => {
-    const demo = await runCommand(process.execPath, [main, "demo", "--time-scale", "120"]);
+    const demo = await runCommand(process.execPath, [dev, "demo", "--time-scale", "120"]);
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toContain("every hostname is Ready");
-    for (const hostname of ["app.john-shop.com", "shop.acme-corp.net", "*.acme-corp.net"]) {
+    const fromRoute = ["store.bella-boutique.com", "shop.carlos-cafe.com"];
+    for (const hostname of ["app.john-shop.com", "shop.acme-corp.net", "*.acme-corp.net", ...fromRoute]) {
       expect(demo.stdout).toContain(hostname);
     }
-    expect(demo.stdout).toMatch(/^export KUBECONFIG=\S+$/m);
-    const leftovers = await runCommand("pgrep", ["-f", "cfsaas-cp-"]);
+    const kubeconfig = /^export KUBECONFIG=(\S+)$/m.exec(demo.stdout)?.[1];
+    expect(kubeconfig).toBeDefined();
+    // Nothing the demo started is left: no process names its control plane's folder (other runs may share the machine).
+    const leftovers = await runCommand("pgrep", ["-f", dirname(kubeconfig ?? "")]);
     expect(leftovers.stdout.trim()).toBe("");
   }, 300_000);
 });

@@ -38,6 +38,21 @@ interface Dashboard {
   panels: DashboardPanel[];
 }
 
+/** The anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens. */
+function headingAnchors(path: string): string[] {
+  return readFileSync(join(root, path), "utf8")
+    .split("\n")
+    .filter((line) => /^#{1,6} /.test(line))
+    .map((line) =>
+      line
+        .replace(/^#+ /, "")
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+        .replace(/\s/g, "-"),
+    );
+}
+
 /** promtool ships in Debian's `prometheus` package, which `npm run setup` installs. */
 function promtool(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -136,7 +151,15 @@ describe("the Prometheus alerting rules shipped with the chart", () => {
       expect(["warning", "critical"]).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary).toMatch(/\{\{ \$labels\.\w+ \}\}|cfsaas-operator/);
       expect(rule.annotations?.description?.length).toBeGreaterThan(80);
-      expect(rule.annotations?.runbook).toMatch(/^docs\/(reference|observability)\.md/);
+      const runbook =
+        /^https:\/\/github\.com\/cfsaas\/cfsaas-operator\/blob\/main\/(docs\/[\w-]+\.md)#(.+)$/.exec(
+          rule.annotations?.runbook_url ?? "",
+        );
+      expect(runbook, `${rule.alert} runbook_url`).not.toBeNull();
+      expect(headingAnchors(runbook![1]!), `${runbook![1]} has no heading for #${runbook![2]}`).toContain(
+        runbook![2],
+      );
+      expect(runbook![2]).toBe(rule.alert.toLowerCase());
     },
   );
 

@@ -5,7 +5,7 @@ import type { JsonBody } from "./harness.ts";
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 const RUN_SIMULATE =
-  "const { simulateCommand } = await import('./src/simulator/cli.ts'); await simulateCommand(process.argv.slice(1));";
+  "const { simulateCommand } = await import('./src/cli/simulate.ts'); await simulateCommand(process.argv.slice(1));";
 
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll } from "vitest";
+import { gatewayApiCrds } from "../../src/controlplane/tools.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import type { TestCluster } from "./control-plane.ts";
 
@@ -27,7 +28,9 @@ export interface OperatorArgs {
   kubeconfig: string;
   cloudflareApiUrl: string;
   extraArgs?: string[];
-  /** Added to this process's environment, e.g. the proxy variables. */
+  /** `--credentials-namespace`; `null` passes no flag, so the operator picks its own default. */
+  credentialsNamespace?: string | null;
+  /** Added to this process's environment, e.g. the proxy variables or the POD_NAMESPACE of the downward API. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -42,7 +45,9 @@ export async function startOperator(args: OperatorArgs): Promise<OperatorProcess
       `--kubeconfig=${args.kubeconfig}`,
       `--cloudflare-api-url=${args.cloudflareApiUrl}`,
       "--metrics-address=127.0.0.1:0",
-      "--credentials-namespace=cfsaas-system",
+      ...(args.credentialsNamespace === null
+        ? []
+        : [`--credentials-namespace=${args.credentialsNamespace ?? "cfsaas-system"}`]),
       "--zone-poll-interval=2s",
       "--validation-schedule-scale=0.01",
       "--log-level=debug",
@@ -203,6 +208,17 @@ export async function installOperatorPrerequisites(cluster: TestCluster, token: 
   }
 }
 
+/** The Gateway API standard channel CRDs, as `npm run setup` fetched them (server-side: they are too big for apply). */
+export async function installGatewayApiCrds(cluster: TestCluster): Promise<void> {
+  for (const args of [
+    ["apply", "--server-side", "-f", gatewayApiCrds()],
+    ["wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io"],
+  ]) {
+    const result = await cluster.kubectl(args);
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
+  }
+}
+
 /** The FallbackOrigin most tests use: the world's zone, the Secret installOperatorPrerequisites creates. */
 export function fallbackOriginManifest(world: SaasWorld, name = "saas-zone") {
   return {
@@ -270,4 +286,15 @@ export function useOperatorWorld(cluster: TestCluster, options: OperatorWorldOpt
     await fixture.world?.close();
   });
   return fixture;
+}
+
+/** Who holds the operator's leader-election Lease in `namespace` ("" once released), or undefined without one. */
+export async function leaseHolder(cluster: TestCluster, namespace: string): Promise<string | undefined> {
+  const lease = await getObject<{ spec: { holderIdentity?: string } }>(cluster, [
+    "lease",
+    "cfsaas-operator",
+    "-n",
+    namespace,
+  ]);
+  return lease && (lease.spec.holderIdentity ?? "");
 }

@@ -20,6 +20,14 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/part-of: cfsaas-operator
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* The ServiceAccount the operator runs as: the chart's own unless named. */}}
+{{- define "cfsaas-operator.serviceAccountName" -}}
+{{- .Values.serviceAccount.name | default (include "cfsaas-operator.fullname" .) -}}
 {{- end -}}
 
 {{/* Where the Cloudflare credentials Secrets live; the release namespace unless set. */}}
@@ -27,6 +35,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- .Values.credentialsNamespace | default .Release.Namespace -}}
 {{- end -}}
 
+{{/* By digest when one is given (the tag is then ignored), else by tag, defaulting to the appVersion. */}}
 {{- define "cfsaas-operator.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
 {{- end -}}

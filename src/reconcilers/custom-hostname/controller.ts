@@ -3,11 +3,13 @@
  * FallbackOrigin, that origin's credentials Secret, a zone poll), the claims index that tells conflicts apart, and
  * the zone poller it runs beside itself so most reconciles read one paged list instead of one GET each.
  */
+import { ConditionType } from "../../api/conditions.ts";
 import type { CustomHostname } from "../../api/custom-hostname.ts";
 import type { CloudflareClient } from "../../cloudflare/index.ts";
 import { Controller, type Runnable } from "../../kube/controller.ts";
 import { objectKey } from "../../kube/informer.ts";
 import { specOrLifecycleChanged } from "../../kube/predicates.ts";
+import { conditionIsTrue } from "../../kube/status-conditions.ts";
 import { errorFields } from "../../logging/logger.ts";
 import { type PolledZone, ZonePoller, type ZoneSnapshot } from "../../zones/zone-poller.ts";
 import type { ControllerContext } from "../context.ts";
@@ -19,7 +21,15 @@ export interface CustomHostnameControllerOptions {
   zonePollIntervalMs: number;
   /** 1 in production; the demo and tests shrink Cloudflare's validation schedule to match an accelerated simulator. */
   validationScheduleScale: number;
+  /** Hostnames per page of a zone listing: what one listing of a zone costs. */
+  pageSize: number;
 }
+
+/**
+ * How long a validation check that fell due waits for a zone listing that serves many at once (scaled with the
+ * validation schedule), and how often the controller counts the checks falling due.
+ */
+export const CHECK_BATCH_GRACE_MS = 5_000;
 
 export const CUSTOM_HOSTNAME_CONTROLLER = "customhostname";
 
@@ -78,6 +88,38 @@ export function setupCustomHostnameController(
     }
   };
 
+  /**
+   * Validation checks falling due in a zone: when more are due than its listing has pages, one listing serves
+   * them all (the zone's reconciles then read it); when few are, each reconcile reads its own hostname by id.
+   */
+  const sweepDueChecks = async () => {
+    const now = Date.now();
+    const dueByZone = new Map<string, number>();
+    for (const hostname of customHostnames.list()) {
+      const status = hostname.status;
+      if (!status?.hostnameId || conditionIsTrue(status.conditions, ConditionType.Ready)) continue;
+      const due = Date.parse(status.nextCheckTime ?? "");
+      if (!(due <= now)) continue;
+      const zoneId = fallbackOrigins.get(hostname.spec.fallbackOriginRef.name)?.spec.zoneId;
+      if (zoneId === undefined || (poller.snapshot(zoneId)?.takenAt ?? 0) >= due) continue;
+      dueByZone.set(zoneId, (dueByZone.get(zoneId) ?? 0) + 1);
+    }
+    if (dueByZone.size === 0) return;
+    for (const zone of await zonesToPoll()) {
+      const due = dueByZone.get(zone.zoneId) ?? 0;
+      const pages = Math.max(
+        1,
+        Math.ceil((poller.snapshot(zone.zoneId)?.byHostname.size ?? 0) / options.pageSize),
+      );
+      if (due <= pages) continue;
+      const snapshot = await poller.refresh(zone);
+      if (snapshot) refreshed(snapshot);
+    }
+  };
+  const checkGraceMs = Math.max(1, Math.round(CHECK_BATCH_GRACE_MS * options.validationScheduleScale));
+  let sweeping: Promise<void> | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+
   const poller = new ZonePoller({
     intervalMs: options.zonePollIntervalMs,
     zones: zonesToPoll,
@@ -94,6 +136,7 @@ export function setupCustomHostnameController(
     events: context.events,
     logger,
     scheduleScale: options.validationScheduleScale,
+    checkGraceMs,
     onState: (state) => metrics.setCustomHostnameState(state),
     onGone: (namespace, name) => metrics.forgetCustomHostname(namespace, name),
   });
@@ -138,9 +181,24 @@ export function setupCustomHostnameController(
       await poller.start();
       controller.start();
       for (const hostname of customHostnames.list()) enqueue(hostname);
+      sweeper = setInterval(
+        () => {
+          sweeping ??= sweepDueChecks()
+            .catch((error: unknown) =>
+              logger.warn({ ...errorFields(error) }, "validation check sweep failed"),
+            )
+            .finally(() => {
+              sweeping = undefined;
+            });
+        },
+        Math.max(100, checkGraceMs / 2),
+      );
+      sweeper.unref();
     },
     async stop() {
+      clearInterval(sweeper);
       await controller.stop();
+      await sweeping;
       await poller.stop();
     },
   };

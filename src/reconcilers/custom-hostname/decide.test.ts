@@ -982,3 +982,31 @@ describe("decideCustomHostname: a refusal only the user can fix is not repeated 
     });
   });
 });
+
+describe("decideCustomHostname: waiting for the request budget", () => {
+  it("tells a new hostname's customer what to create before Cloudflare is called, and says it is queued", () => {
+    const decision = decide({ object: customHostname(), observation: { kind: "queued", waitMs: 90_000 } });
+    expect(decision.action).toBeUndefined();
+    expect(decision.status.requiredCNAME).toEqual({ name: HOST, target: "customers.saasprovider.com" });
+    expect(decision.status.dnsRecords?.map((record) => record.purpose)).toContain("Routing");
+    expect(findCondition(decision.status.conditions, "Ready")).toMatchObject({
+      status: "False",
+      reason: "Queued",
+    });
+    expect(decision.requeueAfterMs).toBe(90_000);
+    expect(decision.events).toEqual([]);
+    expect(decision.retry).toBeUndefined();
+  });
+
+  it("keeps the status of a hostname already in Cloudflare and only looks again later", () => {
+    const status = CustomHostnameStatusSchema.parse({ hostnameId: ID, hostnameStatus: "pending" });
+    const object = customHostname({ status });
+    const decision = decide({ object, observation: { kind: "queued", waitMs: 40_000 } });
+    expect(decision.status).toBe(object.status);
+    expect(decision.requeueAfterMs).toBe(40_000);
+  });
+
+  it("creates a hostname the zone listing shows absent without looking it up first", () => {
+    expect(decide({ object: customHostname(), observation: { kind: "absent" } }).action?.kind).toBe("create");
+  });
+});

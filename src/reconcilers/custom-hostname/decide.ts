@@ -14,12 +14,13 @@ import {
   REFRESH_ANNOTATION,
   REFRESH_VALUE_MAX_LENGTH,
 } from "../../api/custom-hostname.ts";
-import type { Reason } from "../../api/reasons.ts";
+import { Reason } from "../../api/reasons.ts";
 import type { CloudflareFailure } from "../../cloudflare/errors.ts";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { ConflictingClaim, PlannedEvent } from "../model.ts";
 import { applyConditions, normalEvent, type ReasonedCondition, SYNCED, warningEvent } from "../reporting.ts";
+import { MIN_CHECK_DELAY_MS } from "../schedule.ts";
 import { REFUSAL_REASONS, reportFailure } from "../sync-failure.ts";
 import { cloudflareConditions } from "./cloudflare-verdicts.ts";
 import { desiredCreate, desiredEdit, driftedFields } from "./desired-state.ts";
@@ -61,7 +62,11 @@ export function decideCustomHostname(input: CustomHostnameInput): CustomHostname
       return step(input, { kind: "observe" });
     case "failed":
       return failed(input, observation.failure, "Sync");
+    case "queued":
+      return queued(input, observation.waitMs);
     case "absent":
+      // Absent by the zone listing: a refused create is not repeated before its retry either.
+      if (refusedUntilLater(input)) return unchanged(input);
       return step(input, create(object));
     case "found":
       return decideFound(input, observation.hostname, observation.source);
@@ -106,6 +111,9 @@ function decideDeletion(input: CustomHostnameInput): CustomHostnameDecision {
       return step(input, { kind: "removeFinalizer" });
     case "failed":
       return failed(input, observation.failure, "Delete");
+    case "queued":
+      // Deletion steps draw from the urgent share and are never queued; should one be, look again soon.
+      return { status: object.status ?? {}, events: [], requeueAfterMs: observation.waitMs };
   }
 }
 
@@ -185,6 +193,24 @@ function decideFound(
     next: { kind: "hostname", hostname, wrote },
     retry: false,
     synced: true,
+  });
+}
+
+/**
+ * The request budget is spent and this step waits its turn. A hostname not yet in Cloudflare says so in its status,
+ * with the DNS records its customer must create (they depend only on the spec and the FallbackOrigin), so nobody
+ * waits for the create to learn them. One already in Cloudflare keeps its status and is looked at later.
+ */
+function queued(input: CustomHostnameInput, waitMs: number): CustomHostnameDecision {
+  if (input.object.status?.hostnameId) {
+    return { status: input.object.status, events: [], requeueAfterMs: Math.max(MIN_CHECK_DELAY_MS, waitMs) };
+  }
+  const message = `waiting for its turn in the Cloudflare request budget (creates go in the order they were applied); meanwhile the customer can create the DNS records in status.dnsRecords`;
+  return settle(input, {
+    conditions: [{ type: ConditionType.Ready, status: "False", reason: Reason.Queued, message }],
+    events: [],
+    next: { kind: "queued", delayMs: waitMs },
+    retry: false,
   });
 }
 

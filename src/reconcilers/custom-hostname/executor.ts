@@ -4,11 +4,11 @@ import { CUSTOM_HOSTNAME_PLURAL, type CustomHostname } from "../../api/custom-ho
 import type { FallbackOrigin } from "../../api/fallback-origin.ts";
 import { API_GROUP, API_VERSION } from "../../api/group.ts";
 import { failureOf } from "../../cloudflare/errors.ts";
-import type { CloudflareClient } from "../../cloudflare/index.ts";
+import { BudgetWaitAborted, type CloudflareClient, withRequestPriority } from "../../cloudflare/index.ts";
 import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
-import type { Informer } from "../../kube/informer.ts";
+import { type Informer, objectKey } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
 import { conditionIsTrue, findCondition } from "../../kube/status-conditions.ts";
 import type { CustomHostnameMetricState } from "../../metrics/operator-metrics.ts";
@@ -27,6 +27,9 @@ export const customHostnameResource: ResourceType = {
   namespaced: true,
 };
 
+/** A routine Cloudflare step that would wait longer than this for the request budget is reported queued. */
+export const QUEUE_AFTER_MS = 2_000;
+
 export interface CustomHostnameExecutorOptions {
   api: KubeApiClient;
   hostnames: Informer<CustomHostname>;
@@ -37,6 +40,8 @@ export interface CustomHostnameExecutorOptions {
   events: EventRecorder;
   logger: Logger;
   scheduleScale: number;
+  /** How long a check that fell due waits for a listing that may serve it with others (see controller.ts). */
+  checkGraceMs?: number;
   onState?: (state: CustomHostnameMetricState) => void;
   onGone?: (namespace: string, name: string) => void;
   now?: () => Date;
@@ -48,6 +53,8 @@ export interface CustomHostnameExecutorOptions {
  */
 export class CustomHostnameExecutor {
   readonly #options: CustomHostnameExecutorOptions;
+  /** Keys whose create waits for the request budget, in the order they were first told to wait. */
+  readonly #createQueue = new Set<string>();
 
   constructor(options: CustomHostnameExecutorOptions) {
     this.#options = options;
@@ -57,6 +64,7 @@ export class CustomHostnameExecutor {
     const { hostnames, origins, access, claims } = this.#options;
     const cached = hostnames.get(key);
     if (!cached) {
+      this.#createQueue.delete(key);
       const [namespace = "", name = ""] = key.split("/");
       this.#options.onGone?.(namespace, name);
       return undefined;
@@ -84,7 +92,7 @@ export class CustomHostnameExecutor {
       events: this.#options.events,
       log: this.#options.logger.child({ controller: "customhostname", key }),
       object,
-      observation: this.#fromSnapshot(object, fallbackOrigin),
+      observation: await this.#fromSnapshot(object, fallbackOrigin, zoneAccess?.client),
       decide: (current, observation) =>
         decideCustomHostname({
           object: current,
@@ -126,23 +134,91 @@ export class CustomHostnameExecutor {
   }
 
   /**
-   * The zone poller's copy stands in for a GET when it is younger than two poll intervals (`ZonePoller.snapshot`),
-   * the object has no unobserved spec change, and (for a hostname still validating) it was taken after the check
-   * fell due.
+   * What the zone poller's listing (younger than two poll intervals, `ZonePoller.snapshot`) already tells, so
+   * that most reconciles cost no request:
+   * - a hostname this object never created: in the listing, it is found there (adopted, not looked up); absent
+   *   from it, it is created without a lookup first (a create that lands on a hostname made meanwhile is refused
+   *   with 1406, and then one lookup adopts it, so nothing is duplicated). A zone not listed yet is listed now,
+   *   once for every hostname waiting on it.
+   * - a hostname this object owns: its copy stands in for a GET when the spec has no unobserved change and (while
+   *   still validating) the listing was taken after Cloudflare's check fell due.
    */
-  #fromSnapshot(object: CustomHostname, origin: FallbackOrigin | undefined): HostnameObservation {
-    if (!origin || object.metadata.deletionTimestamp) return { kind: "unobserved" };
+  async #fromSnapshot(
+    object: CustomHostname,
+    origin: FallbackOrigin | undefined,
+    client: CloudflareClient | undefined,
+  ): Promise<HostnameObservation> {
+    if (!origin || !client || object.metadata.deletionTimestamp) return { kind: "unobserved" };
+    const zoneId = origin.spec.zoneId;
+    const id = object.status?.hostnameId;
+    if (id === undefined) {
+      const snapshot =
+        this.#options.poller.snapshot(zoneId) ?? (await this.#options.poller.refresh({ zoneId, client }));
+      if (!snapshot) return { kind: "unobserved" };
+      const hostname = snapshot.byHostname.get(object.spec.hostname);
+      return hostname ? { kind: "found", hostname, source: "snapshot" } : { kind: "absent" };
+    }
     if (object.metadata.generation !== object.status?.observedGeneration) return { kind: "unobserved" };
-    const snapshot = this.#options.poller.snapshot(origin.spec.zoneId);
+    const snapshot = this.#options.poller.snapshot(zoneId);
     const hostname = snapshot?.byHostname.get(object.spec.hostname);
-    if (!snapshot || !hostname || hostname.id !== object.status?.hostnameId) return { kind: "unobserved" };
+    if (!snapshot || !hostname || hostname.id !== id) return { kind: "unobserved" };
     const ready = conditionIsTrue(object.status?.conditions, ConditionType.Ready);
     const due = object.status?.nextCheckTime ? Date.parse(object.status.nextCheckTime) : 0;
-    if (!ready && snapshot.takenAt < due) return { kind: "unobserved" };
-    return { kind: "found", hostname, source: "snapshot" };
+    if (ready || snapshot.takenAt >= due) return { kind: "found", hostname, source: "snapshot" };
+    // Cloudflare's check fell due after the listing: give a listing serving many due checks at once its chance.
+    const batchUntil = due + (this.#options.checkGraceMs ?? 0);
+    const now = this.#now().getTime();
+    return now < batchUntil ? { kind: "queued", waitMs: batchUntil - now } : { kind: "unobserved" };
   }
 
+  /**
+   * Deletes, edits and anything done for an object being deleted draw from the urgent share of the request
+   * budget; creates and validation checks are routine, and while the budget is spent they are not started:
+   * the reconcile reports them queued and comes back when their turn is near, instead of holding a worker.
+   */
   async #perform(
+    action: Exclude<CustomHostnameAction, { kind: "addFinalizer" | "removeFinalizer" }>,
+    client: CloudflareClient,
+    zoneId: string,
+    object: CustomHostname,
+  ): Promise<{ observation: HostnameObservation; succeeded: boolean }> {
+    const urgent =
+      action.kind === "delete" || action.kind === "update" || object.metadata.deletionTimestamp !== undefined;
+    if (!urgent) {
+      const queued = this.#queuedForBudget(objectKey(object), client, action.kind === "create");
+      if (queued) return { observation: queued, succeeded: false };
+    }
+    return withRequestPriority(urgent ? "urgent" : "routine", () =>
+      this.#call(action, client, zoneId, object),
+    );
+  }
+
+  /**
+   * A routine step waits its turn when the budget would hold it longer than QUEUE_AFTER_MS. Creates keep the
+   * order in which they were first told to wait, so a hostname applied during a rollout is created after those
+   * applied before it; a validation check simply comes back later.
+   */
+  #queuedForBudget(key: string, client: CloudflareClient, create: boolean): HostnameObservation | undefined {
+    const ahead = create ? this.#positionInCreateQueue(key) : 0;
+    const waitMs = client.estimatedWaitMs(ahead);
+    if (waitMs <= QUEUE_AFTER_MS) {
+      this.#createQueue.delete(key);
+      return undefined;
+    }
+    if (create) this.#createQueue.add(key);
+    return { kind: "queued", waitMs };
+  }
+
+  #positionInCreateQueue(key: string): number {
+    let position = 0;
+    for (const queued of this.#createQueue) {
+      if (queued === key) return position;
+      position++;
+    }
+    return position;
+  }
+
+  async #call(
     action: Exclude<CustomHostnameAction, { kind: "addFinalizer" | "removeFinalizer" }>,
     client: CloudflareClient,
     zoneId: string,
@@ -154,20 +230,25 @@ export class CustomHostnameExecutor {
           return { observation: await this.#observe(client, zoneId, object), succeeded: true };
         case "create": {
           const created = await client.createCustomHostname(zoneId, action.body);
+          this.#options.poller.record(zoneId, created);
           return { observation: { kind: "found", hostname: created, source: "create" }, succeeded: true };
         }
         case "update": {
           const updated = await client.editCustomHostname(zoneId, action.id, action.body);
+          this.#options.poller.record(zoneId, updated);
           return { observation: { kind: "found", hostname: updated, source: "update" }, succeeded: true };
         }
         case "delete": {
           await client.deleteCustomHostname(zoneId, action.id).catch((error: unknown) => {
             if (failureOf(error).kind !== "notFound") throw error;
           });
+          this.#options.poller.forget(zoneId, object.spec.hostname);
           return { observation: { kind: "absent" }, succeeded: true };
         }
       }
     } catch (error) {
+      // Shutting down: no status is written for a call that never started.
+      if (error instanceof BudgetWaitAborted) throw error;
       const failure = failureOf(error);
       // 1406: it exists after all (a create whose reply was lost, or one made by someone else meanwhile).
       if (action.kind === "create" && failure.kind === "duplicate") {

@@ -22,7 +22,9 @@ export type SettledOn =
   /** A Cloudflare call failed: wait as long as the failure asks, even past a check scheduled sooner. */
   | { kind: "failure"; delayMs: number }
   /** Cloudflare refused this spec and the scheduled retry is not due: keep that time. */
-  | { kind: "refusalWaiting" };
+  | { kind: "refusalWaiting" }
+  /** A create waiting for the request budget: look again when its turn is near. */
+  | { kind: "queued"; delayMs: number };
 
 export interface NextCheckInput {
   now: Date;
@@ -41,6 +43,7 @@ export function nextCheck(input: NextCheckInput, settledOn: SettledOn): number {
     case "waitingOnUser":
       return keepSooner(scheduledMs, WAITING_ON_USER_RECHECK_MS);
     case "failure":
+    case "queued":
       return Math.max(MIN_CHECK_DELAY_MS, settledOn.delayMs);
     case "refusalWaiting":
       return Math.max(MIN_CHECK_DELAY_MS, Number.isNaN(scheduledMs) ? 0 : scheduledMs);

@@ -23,7 +23,12 @@ export type HostnameObservation =
   | { kind: "found"; hostname: CloudflareHostname; source: "get" | "list" | "create" | "update" | "snapshot" }
   /** Looked up by id (if any) and by exact name: Cloudflare has no such hostname in the zone. */
   | { kind: "absent" }
-  | { kind: "failed"; failure: CloudflareFailure };
+  | { kind: "failed"; failure: CloudflareFailure }
+  /**
+   * Nothing was read yet, on purpose: the request budget would hold the step about `waitMs`, or a zone listing
+   * that serves many due checks at once may come within `waitMs`. The object is looked at again then.
+   */
+  | { kind: "queued"; waitMs: number };
 
 export interface CustomHostnameInput {
   /** The resource as cached (never mutated). */

@@ -3,7 +3,7 @@ import { ConditionType } from "../../api/conditions.ts";
 import { FALLBACK_ORIGIN_PLURAL, type FallbackOrigin } from "../../api/fallback-origin.ts";
 import { API_GROUP, API_VERSION } from "../../api/group.ts";
 import { failureOf } from "../../cloudflare/errors.ts";
-import type { CloudflareClient } from "../../cloudflare/index.ts";
+import { BudgetWaitAborted, type CloudflareClient, withRequestPriority } from "../../cloudflare/index.ts";
 import type { KubeApiClient } from "../../kube/api-client.ts";
 import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
@@ -86,7 +86,10 @@ export class FallbackOriginExecutor {
       perform: (action, current) => {
         if (!zoneAccess?.client)
           throw new Error(`decision asked to ${action.kind} without Cloudflare access`);
-        return this.#perform(action, zoneAccess.client, current.spec.zoneId);
+        // A fallback origin is set or removed because a user asked: never held behind a rollout of hostnames.
+        return withRequestPriority("urgent", () =>
+          this.#perform(action, zoneAccess.client, current.spec.zoneId),
+        );
       },
       settled: (current, decision) => {
         const ready = conditionIsTrue(decision.status.conditions, ConditionType.Ready);
@@ -125,6 +128,8 @@ export class FallbackOriginExecutor {
         }
       }
     } catch (error) {
+      // Shutting down: no status is written for a call that never started.
+      if (error instanceof BudgetWaitAborted) throw error;
       const failure = failureOf(error);
       if (failure.kind === "auth") this.#options.access.invalidate(client);
       return { observation: { kind: "failed", failure }, succeeded: false };

@@ -1,8 +1,9 @@
-import { parseSimulateArgs, SIMULATE_USAGE } from "./cli-options.ts";
-import { startSimulator } from "./index.ts";
+import { parseSimulateArgs, SIMULATE_USAGE } from "../simulator/cli-options.ts";
+import { startSimulator } from "../simulator/index.ts";
+import { listenForStopSignals } from "./stop-signals.ts";
 
 /**
- * `cfsaas-operator simulate`: runs until SIGINT/SIGTERM, then closes the server and resolves. Bad flags
+ * `cfsaas-dev simulate`: runs until SIGINT/SIGTERM, then closes the server and resolves. Bad flags
  * print the reason and usage to stderr and set exit code 2.
  */
 export async function simulateCommand(argv: string[]): Promise<void> {
@@ -21,10 +22,13 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     return;
   }
   const { options } = parsed;
+  // Before anything is printed: a signal sent on reading the listening line must find its handler.
+  const stopSignals = listenForStopSignals();
   let simulator: Awaited<ReturnType<typeof startSimulator>>;
   try {
     simulator = await startSimulator(options);
   } catch (error) {
+    stopSignals.dispose();
     process.stderr.write(`simulate: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
     return;
@@ -39,14 +43,6 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     }
   }
   process.stdout.write(`listening on ${simulator.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await stopSignals.received;
   await simulator.close();
 }

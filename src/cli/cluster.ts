@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { startControlPlane } from "./control-plane.ts";
-import { isAlive, terminate } from "./processes.ts";
+import { startControlPlane } from "../controlplane/control-plane.ts";
+import { isAlive, terminate } from "../controlplane/processes.ts";
+import { listenForStopSignals, type StopSignal } from "./stop-signals.ts";
 
 // `npm run cluster:up` / `cluster:down`: one long-lived local control plane per checkout, for kubectl and demos.
 const stateDir = resolve(process.env.CFSAAS_CLUSTER_DIR ?? ".cluster");
@@ -20,6 +21,12 @@ function readState(): ClusterState | undefined {
 }
 
 async function up(): Promise<void> {
+  // Before anything starts: Ctrl-C while the servers start stops them once they are up, rather than leaving
+  // detached servers no state file knows about; a signal after the ready line finds the work done.
+  let interruptedBy: StopSignal | undefined;
+  void listenForStopSignals().received.then((signal) => {
+    interruptedBy = signal;
+  });
   const existing = readState();
   if (existing?.pids.every(isAlive)) {
     console.log(`control plane already running at ${existing.server}`);
@@ -30,6 +37,13 @@ async function up(): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   const started = Date.now();
   const plane = await startControlPlane({ dir: stateDir, detached: true });
+  if (interruptedBy) {
+    await plane.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    console.error(`${interruptedBy}: stopped the control plane it was starting`);
+    process.exitCode = 1;
+    return;
+  }
   const state: ClusterState = {
     kubeconfigPath: plane.kubeconfigPath,
     server: plane.server,
@@ -59,6 +73,6 @@ const command = process.argv[2];
 if (command === "up") await up();
 else if (command === "down") await down();
 else {
-  console.error("usage: cluster-cli.ts up|down");
+  console.error("usage: cluster.ts up|down");
   process.exitCode = 2;
 }
