@@ -20,8 +20,10 @@ export interface BenchOptions {
   requestBudget: RatePolicy;
   pageSize: number;
   zonePollIntervalSeconds: number;
-  /** Simulated seconds per real second in the simulator; the operator's schedule is scaled by its inverse. */
+  /** Simulated seconds per real second in the simulator. */
   timeScale: number;
+  /** The operator's --validation-schedule-scale; undefined = 1 / timeScale, so its checks follow the simulator. */
+  validationScheduleScale: number | undefined;
   /** Poll intervals of churn, each editing and deleting `churnShare` of the hostnames. */
   churnIntervals: number;
   churnShare: number;
@@ -48,6 +50,7 @@ export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
   pageSize: 50,
   zonePollIntervalSeconds: 30,
   timeScale: 600,
+  validationScheduleScale: undefined,
   churnIntervals: 3,
   churnShare: 0.01,
   memoryLimitBytes: undefined,
@@ -77,6 +80,8 @@ Flags:
   --page-size N            the operator's --page-size; the simulator honours per_page up to it (default 50)
   --zone-poll-interval S   the operator's zone poll interval in seconds (default 30)
   --time-scale X           simulator speed-up; the operator's validation schedule is scaled by 1/X (default 600)
+  --validation-schedule-scale X  the operator's schedule scale instead of 1/X, e.g. 1 to keep its checks out
+                           of the creation phase and count what creates alone cost
   --churn-intervals N      churn: poll intervals with edits and deletes (default 3)
   --churn-share X          churn: share edited and share deleted per interval (default 0.01)
   --memory-limit SIZE      run the measured operator in a cgroup v1 memory cgroup (e.g. 256M; needs root);
@@ -136,6 +141,7 @@ export function parseBenchArgs(argv: string[]): ParsedBenchArgs {
       "page-size": { type: "string" },
       "zone-poll-interval": { type: "string" },
       "time-scale": { type: "string" },
+      "validation-schedule-scale": { type: "string" },
       "churn-intervals": { type: "string" },
       "churn-share": { type: "string" },
       "memory-limit": { type: "string" },
@@ -175,6 +181,13 @@ export function parseBenchArgs(argv: string[]): ParsedBenchArgs {
     options.zonePollIntervalSeconds = positive("zone-poll-interval", values["zone-poll-interval"], false);
   if (values["time-scale"] !== undefined)
     options.timeScale = positive("time-scale", values["time-scale"], false);
+  if (values["validation-schedule-scale"] !== undefined) {
+    options.validationScheduleScale = positive(
+      "validation-schedule-scale",
+      values["validation-schedule-scale"],
+      false,
+    );
+  }
   if (values["churn-intervals"] !== undefined)
     options.churnIntervals = positive("churn-intervals", values["churn-intervals"], true);
   if (values["churn-share"] !== undefined) options.churnShare = share("churn-share", values["churn-share"]);
