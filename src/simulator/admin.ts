@@ -27,6 +27,11 @@ const dnsRecordsSchema = z.strictObject({
 
 const clockSchema = z.strictObject({ advanceSeconds: z.number().positive() });
 
+const rateLimitSchema = z.strictObject({
+  requests: z.number().int().positive(),
+  windowSeconds: z.number().int().positive(),
+});
+
 function dnsView(targets: AdminTargets) {
   return {
     records: targets.world.dns
@@ -77,6 +82,11 @@ const ADMIN_ROUTES: Record<string, AdminRoute> = {
   "POST /clock": (t, body) => {
     t.world.clock.advance(clockSchema.parse(body).advanceSeconds);
     return ok(clockView(t));
+  },
+  "GET /rate-limit": (t) => ok(t.rateLimiter.policy),
+  "POST /rate-limit": (t, body) => {
+    t.rateLimiter.setPolicy(rateLimitSchema.parse(body));
+    return ok(t.rateLimiter.policy);
   },
   "POST /reset": (t) => {
     t.world.store.clear();

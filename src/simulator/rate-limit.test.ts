@@ -34,6 +34,20 @@ describe("rate limiter", () => {
 
   it("refuses a policy without a positive budget", () => {
     expect(() => new RateLimiter({ requests: 0, windowSeconds: 10 })).toThrow();
+    expect(() =>
+      new RateLimiter({ requests: 1, windowSeconds: 10 }).setPolicy({ requests: 1, windowSeconds: 0 }),
+    ).toThrow();
+  });
+
+  it("takes a new policy with fresh windows", () => {
+    const { rl, tick } = limiter(1, 10);
+    rl.take("a");
+    expect(rl.take("a").allowed).toBe(false);
+    rl.setPolicy({ requests: 2, windowSeconds: 20 });
+    tick(1_000);
+    expect(rl.take("a")).toEqual({ allowed: true, remaining: 1, resetSeconds: 20 });
+    expect(rl.take("a").allowed).toBe(true);
+    expect(rl.take("a").allowed).toBe(false);
   });
 
   it("formats the Ratelimit headers, adding Retry-After only when refused", () => {

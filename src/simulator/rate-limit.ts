@@ -9,35 +9,52 @@ export type RateLimitVerdict = { allowed: boolean; remaining: number; resetSecon
 
 export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { requests: 1200, windowSeconds: 300 };
 
+function checkedPolicy(policy: RateLimitPolicy): RateLimitPolicy {
+  if (!(policy.requests > 0 && policy.windowSeconds > 0)) {
+    throw new Error(
+      `rate limit needs positive requests and window, got ${policy.requests}/${policy.windowSeconds}`,
+    );
+  }
+  return policy;
+}
+
 export class RateLimiter {
-  readonly policy: RateLimitPolicy;
+  #policy: RateLimitPolicy;
   readonly #now: () => number;
   readonly #windows = new Map<string, { start: number; count: number }>();
 
   constructor(policy: RateLimitPolicy, now: () => number = Date.now) {
-    if (!(policy.requests > 0 && policy.windowSeconds > 0)) {
-      throw new Error(
-        `rate limit needs positive requests and window, got ${policy.requests}/${policy.windowSeconds}`,
-      );
-    }
-    this.policy = policy;
+    this.#policy = checkedPolicy(policy);
     this.#now = now;
+  }
+
+  get policy(): RateLimitPolicy {
+    return this.#policy;
+  }
+
+  /**
+   * Replaces the limit and starts every window afresh, for a benchmark that sets up a large fleet quickly and
+   * then measures at Cloudflare's real limit (docs/benchmarks.md).
+   */
+  setPolicy(policy: RateLimitPolicy): void {
+    this.#policy = checkedPolicy(policy);
+    this.reset();
   }
 
   /** Counts one request for `key` and says whether it may proceed. */
   take(key: string): RateLimitVerdict {
     const now = this.#now();
-    const windowMs = this.policy.windowSeconds * 1000;
+    const windowMs = this.#policy.windowSeconds * 1000;
     let window = this.#windows.get(key);
     if (!window || now >= window.start + windowMs) {
       window = { start: now, count: 0 };
       this.#windows.set(key, window);
     }
-    const allowed = window.count < this.policy.requests;
+    const allowed = window.count < this.#policy.requests;
     if (allowed) window.count += 1;
     return {
       allowed,
-      remaining: this.policy.requests - window.count,
+      remaining: this.#policy.requests - window.count,
       resetSeconds: Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)),
     };
   }

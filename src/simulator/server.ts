@@ -54,8 +54,12 @@ async function serveApi(runtime: SimulatorRuntime, req: IncomingMessage, res: Se
     "cf-ray": `${world.random.hex(16)}-SIM`,
     ...rateLimitHeaders(rateLimiter.policy, verdict),
   };
+  const answer = (status: number, extra: Record<string, string>, body: string) => {
+    stats.recordStatus(status);
+    send(res, status, { ...headers, ...extra }, body);
+  };
   const fail = (status: number, code: number, message: string, extra: Record<string, string> = {}) =>
-    send(res, status, { ...headers, ...extra }, JSON.stringify(failureEnvelope([{ code, message }])));
+    answer(status, extra, JSON.stringify(failureEnvelope([{ code, message }])));
 
   // 971 with 429 is what throttled calls are reported to answer (docs/cloudflare-api.md#error-codes).
   if (!verdict.allowed) return fail(429, 971, "Please wait and consider throttling your request speed");
@@ -67,7 +71,7 @@ async function serveApi(runtime: SimulatorRuntime, req: IncomingMessage, res: Se
         "Retry-After": String(fault.retryAfterSeconds),
       });
     case "malformed":
-      return send(res, 200, headers, MALFORMED_BODY);
+      return answer(200, {}, MALFORMED_BODY);
   }
   try {
     const result = handleApiRequest(world, runtime.credentials, {
@@ -78,7 +82,7 @@ async function serveApi(runtime: SimulatorRuntime, req: IncomingMessage, res: Se
       headers: req.headers,
       rawBody,
     });
-    send(res, result.status, headers, JSON.stringify(result.body));
+    answer(result.status, {}, JSON.stringify(result.body));
   } catch (error) {
     if (error instanceof ApiError) return fail(error.status, error.code, error.message);
     process.stderr.write(

@@ -36,7 +36,7 @@ describe("admin API", () => {
     expect(response.status).toBe(400);
   });
 
-  it("counts requests per method and route template, and in total", async () => {
+  it("counts requests per method and route template, per status answered, and in total", async () => {
     const created = await h.createHostname("stats.customer.com");
     await h.getHostname(created.id);
     await h.getHostname(created.id);
@@ -55,7 +55,28 @@ describe("admin API", () => {
         "GET /zones/:zone_id": 1,
         "GET /zones/:zone_id/custom_hostnames/fallback_origin": 1,
       },
+      // The fallback origin is not set (404) and the unknown route is refused (400).
+      byStatus: { "201": 1, "200": 5, "404": 1, "400": 1 },
     });
+  });
+
+  it("sets the rate limit at run time, starting a fresh window, and counts the 429s it answers", async () => {
+    expect((await h.admin("POST", "/rate-limit", { requests: 2, windowSeconds: 60 })).body).toEqual({
+      requests: 2,
+      windowSeconds: 60,
+    });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await h.api("GET", "/user/tokens/verify")).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await h.admin("GET", "/stats")).body.byStatus).toEqual({ "200": 2, "429": 1 });
+    await h.admin("POST", "/rate-limit", { requests: 1200, windowSeconds: 300 });
+    expect((await h.admin("GET", "/rate-limit")).body).toEqual({ requests: 1200, windowSeconds: 300 });
+    expect((await h.api("GET", "/user/tokens/verify")).status).toBe(200);
+  });
+
+  it("refuses a rate limit that is not two positive integers with 400", async () => {
+    expect((await h.admin("POST", "/rate-limit", { requests: 0, windowSeconds: 300 })).status).toBe(400);
+    expect((await h.admin("POST", "/rate-limit", { requests: 10 })).status).toBe(400);
   });
 
   it("does not count its own requests", async () => {
@@ -84,7 +105,7 @@ describe("admin API", () => {
     expect((await h.admin("GET", "/hostnames")).body.hostnames).toEqual([]);
     expect((await h.admin("GET", "/dns")).body.records).toEqual([]);
     expect((await h.admin("GET", "/faults")).body.rules).toEqual([]);
-    expect((await h.admin("GET", "/stats")).body).toEqual({ total: 0, byEndpoint: {} });
+    expect((await h.admin("GET", "/stats")).body).toEqual({ total: 0, byEndpoint: {}, byStatus: {} });
     expect((await h.api("GET", h.hostnamesPath("/fallback_origin"))).status).toBe(404);
   });
 
