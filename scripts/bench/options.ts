@@ -54,7 +54,8 @@ export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
   churnIntervals: 3,
   churnShare: 0.01,
   memoryLimitBytes: undefined,
-  operatorNodeOptions: undefined,
+  // As the container image's entrypoint: V8's heap gets 60 % of the memory limit Node reads from the cgroup.
+  operatorNodeOptions: "--max-old-space-size-percentage=60",
   operatorArgs: [],
   applyConcurrency: 32,
   timeoutSeconds: 3600,
@@ -86,7 +87,7 @@ Flags:
   --churn-share X          churn: share edited and share deleted per interval (default 0.01)
   --memory-limit SIZE      run the measured operator in a cgroup v1 memory cgroup (e.g. 256M; needs root);
                            the memory scenario uses 256M when not given
-  --operator-node-options=S  NODE_OPTIONS of the measured operator (e.g. "--max-old-space-size=160")
+  --operator-node-options=S  NODE_OPTIONS of the measured operator (default as the image: "--max-old-space-size-percentage=60")
   --operator-arg=FLAG      one more \`run\` flag for the measured operator (e.g. --operator-arg=--workers=8);
                            repeatable
   --apply-concurrency N    creates in flight when applying (default 32)
@@ -193,7 +194,8 @@ export function parseBenchArgs(argv: string[]): ParsedBenchArgs {
   if (values["churn-share"] !== undefined) options.churnShare = share("churn-share", values["churn-share"]);
   if (values["memory-limit"] !== undefined)
     options.memoryLimitBytes = parseMemorySize(values["memory-limit"]);
-  options.operatorNodeOptions = values["operator-node-options"];
+  if (values["operator-node-options"] !== undefined)
+    options.operatorNodeOptions = values["operator-node-options"];
   if (values["apply-concurrency"] !== undefined)
     options.applyConcurrency = positive("apply-concurrency", values["apply-concurrency"], true);
   if (values.timeout !== undefined) options.timeoutSeconds = positive("timeout", values.timeout, false);
