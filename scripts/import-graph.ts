@@ -10,18 +10,31 @@ import { fileURLToPath } from "node:url";
 /**
  * What each folder of src/ may import, besides itself. The operator's own layers point down: the CLI assembles
  * the operator, which assembles the controllers (reconcilers), which use per-zone Cloudflare access (zones), which
- * uses the Cloudflare client and Kubernetes plumbing. The simulator and the control plane are developer tools:
+ * uses the Cloudflare client and Kubernetes plumbing. The DNS resolver (dns) is I/O at the edge like the Cloudflare
+ * client: it imports nothing of the operator, and the reconcilers use it to watch their customers' DNS. The simulator and the control plane are developer tools:
  * only the CLI may start them, so nothing the operator runs can reach them.
  */
 export const allowedImports: Record<string, readonly string[]> = {
-  cli: ["operator", "simulator", "controlplane", "zones", "metrics", "logging", "kube", "cloudflare", "api"],
-  operator: ["reconcilers", "zones", "metrics", "logging", "kube", "cloudflare", "api"],
-  reconcilers: ["zones", "metrics", "logging", "kube", "cloudflare", "api"],
+  cli: [
+    "operator",
+    "simulator",
+    "controlplane",
+    "zones",
+    "metrics",
+    "logging",
+    "kube",
+    "cloudflare",
+    "dns",
+    "api",
+  ],
+  operator: ["reconcilers", "zones", "metrics", "logging", "kube", "cloudflare", "dns", "api"],
+  reconcilers: ["zones", "metrics", "logging", "kube", "cloudflare", "dns", "api"],
   zones: ["logging", "kube", "cloudflare", "api"],
   metrics: ["kube", "cloudflare"],
   logging: ["kube", "cloudflare"],
   kube: ["api"],
   cloudflare: [],
+  dns: [],
   api: [],
   simulator: ["cloudflare"],
   controlplane: [],

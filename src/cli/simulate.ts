@@ -42,6 +42,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       if ("token" in credential) process.stdout.write(`token: ${credential.token}\n`);
     }
   }
+  if (simulator.dnsServer) process.stdout.write(`dns on ${simulator.dnsServer} (udp, tcp)\n`);
   process.stdout.write(`listening on ${simulator.url}\n`);
   await stopSignals.received;
   await simulator.close();

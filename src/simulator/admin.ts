@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DNS_FAULT_KINDS, DNS_RECORD_TYPES } from "./dns-table.ts";
 import { evaluateHostname, latchAll } from "./evaluation.ts";
 import { type FaultInjector, faultRulesSchema } from "./faults.ts";
 import type { RateLimiter } from "./rate-limit.ts";
@@ -18,11 +19,17 @@ export type AdminResponse = { status: number; body: unknown };
 const dnsRecordsSchema = z.strictObject({
   records: z.array(
     z.strictObject({
-      type: z.enum(["CNAME", "TXT"]),
+      type: z.enum(DNS_RECORD_TYPES),
       name: z.string().min(1).max(255),
       value: z.string().max(2048),
+      /** Seconds the DNS server lets resolvers keep the record (default 60). */
+      ttl: z.number().int().min(0).max(86_400).optional(),
     }),
   ),
+});
+
+const dnsFaultsSchema = z.strictObject({
+  rules: z.array(z.strictObject({ name: z.string().min(1).max(255), kind: z.enum(DNS_FAULT_KINDS) })),
 });
 
 const clockSchema = z.strictObject({ advanceSeconds: z.number().positive() });
@@ -34,9 +41,13 @@ const rateLimitSchema = z.strictObject({
 
 function dnsView(targets: AdminTargets) {
   return {
-    records: targets.world.dns
-      .list()
-      .map((r) => ({ type: r.type, name: r.name, value: r.value, since: new Date(r.since).toISOString() })),
+    records: targets.world.dns.list().map((r) => ({
+      type: r.type,
+      name: r.name,
+      value: r.value,
+      ttl: r.ttl,
+      since: new Date(r.since).toISOString(),
+    })),
   };
 }
 
@@ -70,6 +81,11 @@ const ADMIN_ROUTES: Record<string, AdminRoute> = {
     const now = t.world.clock.now();
     for (const record of records) t.world.dns.upsert(record, now);
     return ok(dnsView(t));
+  },
+  "GET /dns-faults": (t) => ok({ rules: t.world.dns.faults() }),
+  "POST /dns-faults": (t, body) => {
+    t.world.dns.setFaults(dnsFaultsSchema.parse(body).rules);
+    return ok({ rules: t.world.dns.faults() });
   },
   "GET /faults": (t) => ok({ rules: t.faults.describe() }),
   "POST /faults": (t, body) => {

@@ -8,6 +8,7 @@ plus an admin API under /__sim (see docs/simulator.md).
 
 Flags:
   --port N             port to listen on (default 8787; 0 = any free port)
+  --dns-port N         also serve the simulated DNS on 127.0.0.1:N, UDP and TCP (0 = any free port)
   --zone ID[=NAME]     serve this zone (32 hex); repeatable; NAME defaults to saasprovider.com
   --token T            accept this API token (Bearer); repeatable
   --api-key K          accept this global API key ...
@@ -48,6 +49,7 @@ export function parseSimulateArgs(argv: string[]): ParsedSimulateArgs {
     allowPositionals: false,
     options: {
       port: { type: "string" },
+      "dns-port": { type: "string" },
       zone: { type: "string", multiple: true },
       token: { type: "string", multiple: true },
       "api-key": { type: "string" },
@@ -62,6 +64,8 @@ export function parseSimulateArgs(argv: string[]): ParsedSimulateArgs {
   if (values.help) return { help: true };
   const options: SimulatorOptions = {};
   if (values.port !== undefined) options.port = positiveNumber("--port", values.port, true);
+  if (values["dns-port"] !== undefined)
+    options.dnsPort = positiveNumber("--dns-port", values["dns-port"], true);
   if (values.zone) options.zones = values.zone.map(parseZone);
   const apiKey = values["api-key"];
   if ((apiKey === undefined) !== (values.email === undefined))

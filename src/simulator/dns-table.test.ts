@@ -9,6 +9,7 @@ describe("simulated DNS table", () => {
       type: "CNAME",
       name: "app.customer.com",
       value: "customers.saasprovider.com",
+      ttl: 60,
       since: 1000,
     });
   });

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Credential, CredentialOptions } from "./auth.ts";
 import { createSimulatedClock } from "./clock.ts";
+import { startDnsServer } from "./dns-server.ts";
 import { DnsTable } from "./dns-table.ts";
 import { FaultInjector } from "./faults.ts";
 import { createRandom } from "./random.ts";
@@ -27,6 +28,8 @@ export type SimulatorOptions = {
   timeScale?: number;
   /** Makes ids, tokens and fault rolls repeatable. */
   seed?: number;
+  /** Serve the simulated DNS on 127.0.0.1, UDP and TCP, on this port (0 = any free port); none when unset. */
+  dnsPort?: number;
 };
 
 export type RunningSimulator = {
@@ -36,6 +39,8 @@ export type RunningSimulator = {
   adminUrl: string;
   zones: Array<{ id: string; name: string; entitlements: ZoneEntitlements }>;
   credentials: CredentialOptions[];
+  /** e.g. 127.0.0.1:8053, what `--dns-servers` takes; set when `dnsPort` was given. */
+  dnsServer?: string;
   close(): Promise<void>;
 };
 
@@ -81,15 +86,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   });
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
+  const dns =
+    options.dnsPort === undefined ? undefined : await startDnsServer(runtime.world.dns, options.dnsPort);
   return {
     url: `${base}${API_PREFIX}`,
     adminUrl: `${base}${ADMIN_PREFIX}`,
     zones: zones.map(({ id, name, entitlements }) => ({ id, name, entitlements })),
     credentials: credentialOptions,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    ...(dns && { dnsServer: `127.0.0.1:${dns.port}` }),
+    close: async () => {
+      await dns?.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
