@@ -10,6 +10,8 @@ export const ConditionType = {
   Synced: "Synced",
   OwnershipVerified: "OwnershipVerified",
   CertificateIssued: "CertificateIssued",
+  /** What the customer's DNS holds, as the operator resolves it (docs/reference.md#watching-the-customers-dns). */
+  DNSConfigured: "DNSConfigured",
 } as const;
 
 export const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;

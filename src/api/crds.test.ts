@@ -117,13 +117,14 @@ describe("CRD manifests", () => {
     },
   );
 
-  it("print a CustomHostname's hostname, Cloudflare statuses, CNAME target and readiness", () => {
+  it("print a CustomHostname's hostname, Cloudflare statuses, CNAME target, DNS and readiness", () => {
     const columns = crds[CUSTOM_HOSTNAME_KIND].version.additionalPrinterColumns;
     expect(columns.map((c: { name: string; jsonPath: string }) => [c.name, c.jsonPath])).toEqual([
       ["Hostname", ".spec.hostname"],
       ["Status", ".status.hostnameStatus"],
       ["SSL", ".status.sslStatus"],
       ["CNAME Target", ".status.requiredCNAME.target"],
+      ["DNS", '.status.conditions[?(@.type=="DNSConfigured")].reason'],
       ["Ready", '.status.conditions[?(@.type=="Ready")].status'],
       ["Reason", '.status.conditions[?(@.type=="Ready")].reason'],
       ["Age", ".metadata.creationTimestamp"],

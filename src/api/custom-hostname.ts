@@ -116,6 +116,10 @@ export const DnsRecordSchema = z.object({
   name: z.string().max(HOSTNAME_MAX_LENGTH),
   value: StatusTextSchema,
   purpose: z.enum(DNS_RECORD_PURPOSES),
+  /** What the record resolves to in the customer's DNS (equal to `value` when right), when DNS is watched. */
+  observed: StatusTextSchema.optional(),
+  /** Since when it has resolved to `observed`. */
+  observedAt: TimestampSchema.optional(),
 });
 
 export const HttpValidationSchema = z.object({
@@ -149,6 +153,8 @@ export const CustomHostnameStatusSchema = z.object({
   observedRefresh: z.string().max(REFRESH_VALUE_MAX_LENGTH).optional(),
   lastSyncTime: TimestampSchema.optional(),
   nextCheckTime: TimestampSchema.optional(),
+  /** When the operator last asked Cloudflare to re-validate because the customer's DNS became right. */
+  dnsRefreshTime: TimestampSchema.optional(),
 });
 
 export const CustomHostnameSchema = z.object({

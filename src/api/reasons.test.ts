@@ -15,7 +15,13 @@ function documentedReasons(): Set<string> {
 }
 
 /** Condition types are documented in the same tables; they are not reasons. */
-const conditionTypes = new Set(["Ready", "Synced", "OwnershipVerified", "CertificateIssued"]);
+const conditionTypes = new Set([
+  "Ready",
+  "Synced",
+  "OwnershipVerified",
+  "CertificateIssued",
+  "DNSConfigured",
+]);
 
 describe("the vocabulary of reasons", () => {
   const reasons = Object.values(Reason);

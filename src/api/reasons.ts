@@ -19,6 +19,14 @@ export const Reason = {
   CertificateExpired: "CertificateExpired",
   CertificateTimedOut: "CertificateTimedOut",
   CertificateNotActive: "CertificateNotActive",
+  // The customer's DNS as the operator resolves it (DNSConfigured).
+  RecordsFound: "RecordsFound",
+  CnameMissing: "CnameMissing",
+  CnameMismatch: "CnameMismatch",
+  CnameLoop: "CnameLoop",
+  TxtRecordMissing: "TxtRecordMissing",
+  CustomerDNSMovedAway: "CustomerDNSMovedAway",
+  DNSLookupFailed: "DNSLookupFailed",
   // Cloudflare's state of a fallback origin.
   Pending: "Pending",
   DeploymentTimedOut: "DeploymentTimedOut",
@@ -57,6 +65,7 @@ export const Reason = {
   Updated: "Updated",
   DriftCorrected: "DriftCorrected",
   Refreshed: "Refreshed",
+  RefreshedOnDNSChange: "RefreshedOnDNSChange",
   RecreatedInCloudflare: "RecreatedInCloudflare",
   Retained: "Retained",
   OriginUpdated: "OriginUpdated",

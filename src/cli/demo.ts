@@ -9,6 +9,7 @@ import { ConditionType } from "../api/conditions.ts";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import { startControlPlane } from "../controlplane/control-plane.ts";
 import { gatewayApiCrds } from "../controlplane/tools.ts";
+import { parseDnsServers } from "../dns/resolver.ts";
 import { findCondition } from "../kube/status-conditions.ts";
 import { Operator } from "../operator/operator.ts";
 import { startSimulator } from "../simulator/index.ts";
@@ -33,6 +34,7 @@ interface HostnameRow {
   hostname: string;
   status: string;
   ssl: string;
+  dns: string;
   ready: string;
   records: NonNullable<NonNullable<CustomHostname["status"]>["dnsRecords"]>;
 }
@@ -43,14 +45,15 @@ function rowsOf(list: { items: CustomHostname[] }): HostnameRow[] {
     hostname: item.spec.hostname,
     status: item.status?.hostnameStatus ?? "-",
     ssl: item.status?.sslStatus ?? "-",
+    dns: findCondition(item.status?.conditions, ConditionType.DNSConfigured)?.reason ?? "-",
     ready: findCondition(item.status?.conditions, ConditionType.Ready)?.status ?? "-",
     records: item.status?.dnsRecords ?? [],
   }));
 }
 
 function table(rows: HostnameRow[]): string {
-  const header = ["CUSTOMHOSTNAME", "HOSTNAME", "STATUS", "SSL", "READY"];
-  const cells = rows.map((row) => [row.key, row.hostname, row.status, row.ssl, row.ready]);
+  const header = ["CUSTOMHOSTNAME", "HOSTNAME", "STATUS", "SSL", "DNS", "READY"];
+  const cells = rows.map((row) => [row.key, row.hostname, row.status, row.ssl, row.dns, row.ready]);
   const widths = header.map((title, i) => Math.max(title.length, ...cells.map((cell) => cell[i]!.length)));
   return [header, ...cells]
     .map((line) =>
@@ -112,6 +115,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
       zones: [{ id: zoneId, name: "saasprovider.com" }],
       credentials: [{ token }],
       timeScale,
+      dnsPort: 0,
     });
     cleanups.push(() => simulator.close());
     say(`Cloudflare API simulator at ${simulator.url} (time × ${timeScale})`);
@@ -153,6 +157,16 @@ export async function demoCommand(argv: string[]): Promise<void> {
         validationScheduleScale: 1 / timeScale,
         perObjectMetrics: true,
         sources: ["gateway-httproute"],
+        // The simulator's DNS server stands in for the customers' DNS; the demo looks every few seconds.
+        dnsWatch: {
+          servers: parseDnsServers(simulator.dnsServer ?? ""),
+          timeoutMs: 2_000,
+          concurrency: 8,
+          pendingIntervalMs: 3_000,
+          readyIntervalMs: 5_000,
+          refreshThresholdMs: 5 * 60_000,
+          refreshIntervalMs: 60 * 60_000,
+        },
       },
       pino({ level: "debug" }, pino.destination({ dest: logFile, sync: false })),
     );
@@ -160,39 +174,64 @@ export async function demoCommand(argv: string[]): Promise<void> {
     cleanups.push(() => operator.stop());
     say(`operator running (logs: ${logFile}, metrics: ${operator.serverUrl}/metrics)`);
 
-    const customersDone = new Set<string>();
+    const setDns = async (records: Array<{ type: string; name: string; value: string }>) => {
+      const response = await fetch(`${simulator.adminUrl}/dns`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ records }),
+      });
+      if (!response.ok) throw new Error(`simulator refused the DNS records: ${await response.text()}`);
+    };
     let lastTable = "";
-    let nextCustomerAt = Date.now() + 3_000;
-    const deadline = Date.now() + 5 * 60_000;
-    for (;;) {
-      const rows = rowsOf(JSON.parse(await kubectl(["get", "customhostnames", "-A", "-o", "json"])));
-      const rendered = table(rows);
-      if (rendered !== lastTable) {
-        console.log(`\n${rendered}`);
-        lastTable = rendered;
+    /** Prints the table when it changed; resolves once `done` holds for its rows, or throws after `withinMs`. */
+    const watch = async (
+      done: (rows: HostnameRow[]) => boolean,
+      withinMs: number,
+      act?: (rows: HostnameRow[]) => Promise<void>,
+    ) => {
+      const deadline = Date.now() + withinMs;
+      for (;;) {
+        const rows = rowsOf(JSON.parse(await kubectl(["get", "customhostnames", "-A", "-o", "json"])));
+        const rendered = table(rows);
+        if (rendered !== lastTable) {
+          console.log(`\n${rendered}`);
+          lastTable = rendered;
+        }
+        if (done(rows)) return rows;
+        if (Date.now() > deadline)
+          throw new Error(`the hostnames did not get there within ${withinMs / 1000} s`);
+        await act?.(rows);
+        await sleep(1_000);
       }
-      if (rows.length > 0 && rows.every((row) => row.ready === "True")) break;
-      if (Date.now() > deadline) throw new Error("not every hostname became Ready within 5 minutes");
-      // One customer at a time creates the records its status asks for.
-      const next = rows.find((row) => !customersDone.has(row.key) && row.records.length > 0);
-      if (next && Date.now() >= nextCustomerAt) {
+    };
+
+    const customersDone = new Set<string>();
+    let nextCustomerAt = Date.now() + 3_000;
+    const rows = await watch(
+      (current) => current.length > 0 && current.every((row) => row.ready === "True"),
+      5 * 60_000,
+      async (current) => {
+        // One customer at a time creates the records its status asks for.
+        const next = current.find((row) => !customersDone.has(row.key) && row.records.length > 0);
+        if (!next || Date.now() < nextCustomerAt) return;
         customersDone.add(next.key);
         nextCustomerAt = Date.now() + 4_000;
-        const response = await fetch(`${simulator.adminUrl}/dns`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            records: next.records.map(({ type, name, value }) => ({ type, name, value })),
-          }),
-        });
-        if (!response.ok) throw new Error(`simulator refused the DNS records: ${await response.text()}`);
+        await setDns(next.records.map(({ type, name, value }) => ({ type, name, value })));
         say(
           `customer of ${next.hostname} created ${next.records.map((r) => `${r.type} ${r.name}`).join(", ")}`,
         );
-      }
-      await sleep(1_000);
-    }
+      },
+    );
     say("every hostname is Ready");
+
+    // The operator keeps watching the customers' DNS: one customer points its hostname elsewhere.
+    const leaving = rows[0];
+    if (leaving) {
+      await setDns([{ type: "CNAME", name: leaving.hostname, value: "shop.other-provider.net" }]);
+      say(`customer of ${leaving.hostname} pointed its CNAME to shop.other-provider.net`);
+      await watch((current) => current.some((row) => row.dns === "CustomerDNSMovedAway"), 60_000);
+      say(`the operator saw it in DNS: ${leaving.key} is DNSConfigured=False, CustomerDNSMovedAway`);
+    }
     console.log(
       "\nExplore with kubectl:\n  kubectl get cfh -A\n  kubectl describe cfh app-john-example -n tenant-john\n" +
         "  kubectl get cfh -n tenant-acme -l cfsaas.dev/source=httproute.storefront\n" +

@@ -24,7 +24,27 @@ describe("cfsaas-operator run flags", () => {
       logLevel: "info",
       validationScheduleScale: 1,
       sources: [],
+      dnsWatch: {
+        servers: undefined,
+        timeoutMs: 5000,
+        concurrency: 16,
+        pendingIntervalMs: 60_000,
+        readyIntervalMs: 3 * 3_600_000,
+        refreshThresholdMs: 300_000,
+        refreshIntervalMs: 3_600_000,
+      },
     });
+  });
+
+  it("watches the customers' DNS through the resolvers given, or not at all", () => {
+    expect(
+      options(["--dns-servers=10.96.0.10, 127.0.0.1:8053,[2001:db8::53]:5353"]).dnsWatch?.servers,
+    ).toEqual([
+      { host: "10.96.0.10", port: 53 },
+      { host: "127.0.0.1", port: 8053 },
+      { host: "2001:db8::53", port: 5353 },
+    ]);
+    expect(options([], { CFSAAS_DNS_WATCH: "false" }).dnsWatch).toBeUndefined();
   });
 
   it("enables sources from --sources or CFSAAS_SOURCES, comma-separated, each once", () => {
@@ -107,6 +127,8 @@ describe("cfsaas-operator run flags", () => {
     [["--request-budget", "lots"], /--request-budget expects N\/S/],
     [["--zone-poll-interval", "5 minutes"], /duration such as/],
     [["--leader-elect=maybe"], /expects true or false/],
+    [["--dns-servers", "dns.google"], /--dns-servers expects IP\[:port\]/],
+    [["--dns-check-interval", "often"], /--dns-check-interval expects a duration/],
     [["--no-such-flag"], /Unknown option/],
     [["--sources", "ingress,httproute"], /--sources accepts gateway-httproute, ingress; got "httproute"/],
   ])("rejects %j with a message that says what is expected", (argv, message) => {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { SOURCE_NAMES, type SourceName } from "../api/sources.ts";
+import { parseDnsServers } from "../dns/resolver.ts";
 import type { OperatorConfig } from "../operator/operator.ts";
 
 /** Everything `run` takes: the operator's settings plus where to find the cluster and how much to log. */
@@ -94,6 +95,55 @@ const flags = [
   },
   { flag: "log-level", env: "CFSAAS_LOG_LEVEL", defaultValue: "info", help: "trace|debug|info|warn|error" },
   {
+    flag: "dns-watch",
+    env: "CFSAAS_DNS_WATCH",
+    defaultValue: "true",
+    help: "watch the customers' DNS: DNSConfigured, and re-validation as soon as DNS is right",
+    boolean: true,
+  },
+  {
+    flag: "dns-servers",
+    env: "CFSAAS_DNS_SERVERS",
+    defaultValue: undefined,
+    help: "recursive resolvers to ask, IP[:port],… (default: the system's, from /etc/resolv.conf)",
+  },
+  {
+    flag: "dns-timeout",
+    env: "CFSAAS_DNS_TIMEOUT",
+    defaultValue: "5s",
+    help: "how long to wait for one DNS answer from one server",
+  },
+  {
+    flag: "dns-concurrency",
+    env: "CFSAAS_DNS_CONCURRENCY",
+    defaultValue: "16",
+    help: "DNS questions in flight at once",
+  },
+  {
+    flag: "dns-check-interval",
+    env: "CFSAAS_DNS_CHECK_INTERVAL",
+    defaultValue: "1m",
+    help: "how often a hostname that is not Ready is looked up in DNS (±10 % jitter)",
+  },
+  {
+    flag: "dns-ready-check-interval",
+    env: "CFSAAS_DNS_READY_CHECK_INTERVAL",
+    defaultValue: "3h",
+    help: "how often a Ready hostname is looked up in DNS (±10 % jitter)",
+  },
+  {
+    flag: "dns-refresh-threshold",
+    env: "CFSAAS_DNS_REFRESH_THRESHOLD",
+    defaultValue: "5m",
+    help: "ask Cloudflare to re-validate on a DNS change only if its own next check is further away",
+  },
+  {
+    flag: "dns-refresh-interval",
+    env: "CFSAAS_DNS_REFRESH_INTERVAL",
+    defaultValue: "1h",
+    help: "at most one re-validation on a DNS change per hostname in this long",
+  },
+  {
     flag: "validation-schedule-scale",
     env: "CFSAAS_VALIDATION_SCHEDULE_SCALE",
     defaultValue: "1",
@@ -152,6 +202,15 @@ function bool(flag: string, raw: string): boolean {
 /** The credentials (and Lease) namespace outside a cluster, when neither the flag nor POD_NAMESPACE says. */
 const fallbackNamespace = "cfsaas-system";
 
+function dnsServers(raw: string | undefined) {
+  if (raw === undefined) return undefined;
+  try {
+    return parseDnsServers(raw);
+  } catch (error) {
+    throw new Error(`--dns-servers ${(error as Error).message}`);
+  }
+}
+
 export type ParsedRunArgs = { help: true } | { help: false; options: RunOptions };
 
 /** Flags win over environment variables, which win over defaults. Throws messages fit for the user. */
@@ -205,6 +264,17 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
         get("validation-schedule-scale")!,
         false,
       ),
+      dnsWatch: bool("dns-watch", get("dns-watch")!)
+        ? {
+            servers: dnsServers(get("dns-servers")),
+            timeoutMs: parseDuration("dns-timeout", get("dns-timeout")!),
+            concurrency: positive("dns-concurrency", get("dns-concurrency")!, true),
+            pendingIntervalMs: parseDuration("dns-check-interval", get("dns-check-interval")!),
+            readyIntervalMs: parseDuration("dns-ready-check-interval", get("dns-ready-check-interval")!),
+            refreshThresholdMs: parseDuration("dns-refresh-threshold", get("dns-refresh-threshold")!),
+            refreshIntervalMs: parseDuration("dns-refresh-interval", get("dns-refresh-interval")!),
+          }
+        : undefined,
     },
   };
 }

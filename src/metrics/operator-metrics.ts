@@ -11,7 +11,12 @@ export interface CustomHostnameMetricState {
   ready: boolean;
   notReadySince?: Date | undefined;
   certificateExpiresAt?: Date | undefined;
+  /** The DNSConfigured condition's reason, when the customer's DNS is watched. */
+  dnsReason?: string | undefined;
 }
+
+/** The DNSConfigured reason that means an active hostname's DNS no longer points at Cloudflare. */
+const MOVED_AWAY = "CustomerDNSMovedAway";
 
 /**
  * The operator's Prometheus metrics (names and labels in docs/observability.md#metrics) on a registry of its own.
@@ -34,6 +39,8 @@ export class OperatorMetrics {
   readonly #hostnameNotReadySince: Gauge<"namespace" | "name" | "hostname">;
   readonly #certificateExpiry: Gauge<"namespace" | "name" | "hostname">;
   readonly #originReady: Gauge<"name" | "zone">;
+  readonly #dnsQueries: Counter<"type" | "result">;
+  readonly #dnsMovedAway: Gauge<"namespace" | "name" | "hostname">;
 
   constructor(options: { perObjectSeries: boolean }) {
     this.#perObjectSeries = options.perObjectSeries;
@@ -121,6 +128,30 @@ export class OperatorMetrics {
       labelNames: ["namespace", "name", "hostname"],
       registers,
     });
+    new Gauge({
+      name: "cfsaas_custom_hostnames_dns",
+      help: "CustomHostnames by the reason of their DNSConfigured condition (what the customer's DNS holds).",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const state of hostnames.values()) {
+          if (state.dnsReason) this.inc({ reason: state.dnsReason });
+        }
+      },
+    });
+    this.#dnsMovedAway = new Gauge({
+      name: "cfsaas_custom_hostname_dns_moved_away",
+      help: "1 while the CustomHostname is active in Cloudflare but the customer's DNS no longer points at the target; absent otherwise.",
+      labelNames: ["namespace", "name", "hostname"],
+      registers,
+    });
+    this.#dnsQueries = new Counter({
+      name: "cfsaas_dns_queries_total",
+      help: "DNS questions the operator sent to its resolvers (cache hits excluded) by record type and outcome.",
+      labelNames: ["type", "result"],
+      registers,
+    });
     this.#originReady = new Gauge({
       name: "cfsaas_fallback_origin_ready",
       help: "1 when the FallbackOrigin is active in Cloudflare.",
@@ -160,6 +191,10 @@ export class OperatorMetrics {
     );
   }
 
+  dnsQuery(type: string, result: string): void {
+    this.#dnsQueries.inc({ type, result });
+  }
+
   setRateLimitRemaining(zone: string, remaining: number | undefined): void {
     if (remaining === undefined) this.#rateLimitRemaining.remove({ zone });
     else this.#rateLimitRemaining.set({ zone }, remaining);
@@ -178,6 +213,8 @@ export class OperatorMetrics {
     if (state.certificateExpiresAt)
       this.#certificateExpiry.set(labels, state.certificateExpiresAt.getTime() / 1000);
     else this.#certificateExpiry.remove(labels);
+    if (state.dnsReason === MOVED_AWAY) this.#dnsMovedAway.set(labels, 1);
+    else this.#dnsMovedAway.remove(labels);
   }
 
   forgetCustomHostname(namespace: string, name: string): void {
@@ -207,5 +244,6 @@ export class OperatorMetrics {
     this.#hostnameReady.remove(labels);
     this.#hostnameNotReadySince.remove(labels);
     this.#certificateExpiry.remove(labels);
+    this.#dnsMovedAway.remove(labels);
   }
 }

@@ -6,6 +6,7 @@ import type { CustomHostname } from "../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../api/fallback-origin.ts";
 import type { SourceName } from "../api/sources.ts";
 import { RateLimiterRegistry } from "../cloudflare/index.ts";
+import { DnsResolver, type DnsServer, systemDnsServers } from "../dns/resolver.ts";
 import { isNotFound, KubeApiClient } from "../kube/api-client.ts";
 import type { ControllerObserver, Runnable } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
@@ -41,6 +42,19 @@ export interface OperatorConfig {
   perObjectMetrics: boolean;
   /** Kinds of route to generate CustomHostnames from (docs/sources.md); none by default. */
   sources: readonly SourceName[];
+  /** Watch the customers' DNS (docs/reference.md#watching-the-customers-dns); undefined when turned off. */
+  dnsWatch: DnsWatchConfig | undefined;
+}
+
+export interface DnsWatchConfig {
+  /** The recursive resolvers to ask; undefined: the system's (/etc/resolv.conf). */
+  servers: DnsServer[] | undefined;
+  timeoutMs: number;
+  concurrency: number;
+  pendingIntervalMs: number;
+  readyIntervalMs: number;
+  refreshThresholdMs: number;
+  refreshIntervalMs: number;
 }
 
 const reportingController = "cfsaas.dev/operator";
@@ -121,6 +135,7 @@ export class Operator {
       observer,
       workers: config.workers,
     };
+    const dnsWatch = config.dnsWatch && this.#dnsWatch(config.dnsWatch);
     // Started in this order, so origins are looked at while the hostnames' zones are first listed.
     this.#runnables = [
       setupFallbackOriginController(context),
@@ -128,6 +143,7 @@ export class Operator {
         zonePollIntervalMs: config.zonePollIntervalMs,
         validationScheduleScale: config.validationScheduleScale,
         pageSize: config.pageSize,
+        ...(dnsWatch && { dnsWatch }),
       }),
       ...(this.#routeSources.length > 0 ? [setupSourceController(context, this.#routeSources)] : []),
     ];
@@ -139,6 +155,32 @@ export class Operator {
           onError: (error) => logger.warn({ ...errorFields(error) }, "leader election request failed"),
         })
       : undefined;
+  }
+
+  /** The DNS watch's resolver and schedule; undefined (with a warning) when the system has no resolver to ask. */
+  #dnsWatch(config: DnsWatchConfig) {
+    const servers = config.servers ?? systemDnsServersOrNone();
+    if (servers.length === 0) {
+      this.#logger.warn(
+        "no system DNS resolver found (/etc/resolv.conf); set --dns-servers to watch customer DNS",
+      );
+      return undefined;
+    }
+    this.#logger.info(
+      { dnsServers: servers.map(({ host, port }) => `${host}:${port}`) },
+      "watching customer DNS",
+    );
+    return {
+      resolver: new DnsResolver({
+        servers,
+        timeoutMs: config.timeoutMs,
+        concurrency: config.concurrency,
+        onQuery: (type, result) => this.metrics.dnsQuery(type, result),
+      }),
+      pendingIntervalMs: config.pendingIntervalMs,
+      readyIntervalMs: config.readyIntervalMs,
+      refresh: { thresholdMs: config.refreshThresholdMs, intervalMs: config.refreshIntervalMs },
+    };
   }
 
   /** Informers synced; the readiness probe. A standby replica is ready too: it is ready to take over. */
@@ -248,5 +290,13 @@ export class Operator {
       CustomHostname: customHostnames,
       ...Object.fromEntries(this.#routeSources.map(({ kind, informer }) => [kind.resource.kind, informer])),
     };
+  }
+}
+
+function systemDnsServersOrNone(): DnsServer[] {
+  try {
+    return systemDnsServers();
+  } catch {
+    return [];
   }
 }

@@ -32,6 +32,11 @@ export interface OperatorArgs {
   credentialsNamespace?: string | null;
   /** Added to this process's environment, e.g. the proxy variables or the POD_NAMESPACE of the downward API. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The simulator's DNS server (`SaasWorld.simulator.dnsServer`) as the customers' DNS. Without it the operator
+   * does not watch DNS: tests never ask the machine's own resolver about made-up hostnames.
+   */
+  dnsServer?: string | undefined;
 }
 
 const mainPath = resolve("src/cli/main.ts");
@@ -51,6 +56,7 @@ export async function startOperator(args: OperatorArgs): Promise<OperatorProcess
       "--zone-poll-interval=2s",
       "--validation-schedule-scale=0.01",
       "--log-level=debug",
+      args.dnsServer ? `--dns-servers=${args.dnsServer}` : "--dns-watch=false",
       ...(args.extraArgs ?? []),
     ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1", ...args.env } },
@@ -122,8 +128,12 @@ export interface SaasWorld {
   zoneId: string;
   zoneName: string;
   token: string;
-  /** Sets what the customers' DNS holds in the simulator. */
-  setDns(records: Array<{ type: "CNAME" | "TXT"; name: string; value: string }>): Promise<void>;
+  /** Sets what the customers' DNS holds in the simulator (an empty value removes the record). */
+  setDns(
+    records: Array<{ type: "CNAME" | "TXT" | "A" | "AAAA"; name: string; value: string; ttl?: number }>,
+  ): Promise<void>;
+  /** Makes the simulator's DNS server time out, answer SERVFAIL or send garbage for these names. */
+  setDnsFaults(rules: Array<{ name: string; kind: "timeout" | "servfail" | "garbage" }>): Promise<void>;
   stats(): Promise<{ total: number; byEndpoint: Record<string, number> }>;
   /** Every hostname the simulator holds in the zone, via its admin dump. */
   cloudflareHostnames(): Promise<Array<{ id: string; hostname: string; status?: string }>>;
@@ -152,6 +162,7 @@ export async function startSaasWorld(options: SimulatorOptions = {}): Promise<Sa
     ],
     credentials: [{ token }],
     timeScale: 1000,
+    dnsPort: 0,
     ...options,
   });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -169,6 +180,9 @@ export async function startSaasWorld(options: SimulatorOptions = {}): Promise<Sa
     token,
     async setDns(records) {
       await admin("POST", "/dns", { records });
+    },
+    async setDnsFaults(rules) {
+      await admin("POST", "/dns-faults", { rules });
     },
     stats: () => admin("GET", "/stats"),
     async cloudflareHostnames() {
@@ -252,8 +266,11 @@ export interface OperatorWorldOptions {
   simulator?: SimulatorOptions;
   /** Apply the FallbackOrigin `saas-zone` before the tests. */
   fallbackOrigin?: boolean;
-  /** Start one operator before the tests (as the cluster admin unless a kubeconfig is given). */
-  operator?: { kubeconfig?: () => Promise<string>; extraArgs?: string[] };
+  /**
+   * Start one operator before the tests (as the cluster admin unless a kubeconfig is given), watching the
+   * simulator's DNS unless `watchDns` is false.
+   */
+  operator?: { kubeconfig?: () => Promise<string>; extraArgs?: string[]; watchDns?: boolean };
 }
 
 export interface OperatorWorld {
@@ -277,6 +294,7 @@ export function useOperatorWorld(cluster: TestCluster, options: OperatorWorldOpt
         kubeconfig: (await options.operator.kubeconfig?.()) ?? cluster.plane.kubeconfigPath,
         cloudflareApiUrl: fixture.world.simulator.url,
         extraArgs: options.operator.extraArgs,
+        dnsServer: options.operator.watchDns === false ? undefined : fixture.world.simulator.dnsServer,
       });
     }
     if (options.fallbackOrigin) await applyManifest(cluster, fallbackOriginManifest(fixture.world));

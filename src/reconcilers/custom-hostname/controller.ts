@@ -15,6 +15,9 @@ import { type PolledZone, ZonePoller, type ZoneSnapshot } from "../../zones/zone
 import type { ControllerContext } from "../context.ts";
 import { olderOriginForZone } from "../fallback-origin/executor.ts";
 import { HostnameClaims } from "./claims.ts";
+import type { DnsLookup } from "./dns-lookups.ts";
+import type { DnsRefreshPolicy } from "./dns-status.ts";
+import { CustomerDnsWatcher } from "./dns-watcher.ts";
 import { CustomHostnameExecutor } from "./executor.ts";
 
 export interface CustomHostnameControllerOptions {
@@ -23,6 +26,13 @@ export interface CustomHostnameControllerOptions {
   validationScheduleScale: number;
   /** Hostnames per page of a zone listing: what one listing of a zone costs. */
   pageSize: number;
+  /** Watch the customers' DNS (docs/reference.md#watching-the-customers-dns); undefined: do not. */
+  dnsWatch?: {
+    resolver: DnsLookup;
+    pendingIntervalMs: number;
+    readyIntervalMs: number;
+    refresh: DnsRefreshPolicy;
+  };
 }
 
 /**
@@ -126,6 +136,18 @@ export function setupCustomHostnameController(
     onRefreshed: refreshed,
     onError: (zoneId, error) => logger.warn({ zoneId, ...errorFields(error) }, "zone poll failed"),
   });
+  const dnsWatch = options.dnsWatch;
+  const dnsWatcher =
+    dnsWatch &&
+    new CustomerDnsWatcher({
+      resolver: dnsWatch.resolver,
+      pendingIntervalMs: dnsWatch.pendingIntervalMs,
+      readyIntervalMs: dnsWatch.readyIntervalMs,
+      onChanged: (key) => {
+        logger.debug({ key }, "customer DNS changed");
+        controller.queue.add(key);
+      },
+    });
   const executor = new CustomHostnameExecutor({
     api: context.api,
     hostnames: customHostnames,
@@ -137,6 +159,7 @@ export function setupCustomHostnameController(
     logger,
     scheduleScale: options.validationScheduleScale,
     checkGraceMs,
+    ...(dnsWatcher && dnsWatch && { dns: { watcher: dnsWatcher, refresh: dnsWatch.refresh } }),
     onState: (state) => metrics.setCustomHostnameState(state),
     onGone: (namespace, name) => metrics.forgetCustomHostname(namespace, name),
   });
@@ -151,6 +174,7 @@ export function setupCustomHostnameController(
   customHostnames.onEvent((event) => {
     if (event.type === "deleted") {
       claims.remove(event.object);
+      dnsWatcher?.forget(objectKey(event.object));
       // A claimant that lost to this one may now own the hostname.
       for (const other of customHostnames.list()) {
         if (other.spec.hostname === event.object.spec.hostname) enqueue(other);
@@ -194,8 +218,10 @@ export function setupCustomHostnameController(
         Math.max(100, checkGraceMs / 2),
       );
       sweeper.unref();
+      dnsWatcher?.start();
     },
     async stop() {
+      await dnsWatcher?.stop();
       clearInterval(sweeper);
       await controller.stop();
       await sweeping;

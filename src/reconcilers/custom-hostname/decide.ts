@@ -30,6 +30,7 @@ import { MIN_CHECK_DELAY_MS } from "../schedule.ts";
 import { REFUSAL_REASONS, reportFailure } from "../sync-failure.ts";
 import { cloudflareConditions } from "./cloudflare-verdicts.ts";
 import { desiredCreate, desiredEdit, driftedFields } from "./desired-state.ts";
+import { dnsRefreshFor, withCustomerDns } from "./dns-status.ts";
 import { type NextCheckInput, nextCheck, type SettledOn } from "./next-check.ts";
 import {
   type CloudflareStatusFields,
@@ -174,6 +175,17 @@ function decideFound(
     );
     return step(input, { kind: "update", id: hostname.id, body: desiredEdit(object.spec), drift: [], event });
   }
+  // The customer's DNS just became right while Cloudflare's next own check is far: the same refresh (dns-status.ts).
+  const dnsRefresh = dnsRefreshFor(input, hostname);
+  if (dnsRefresh && !wrote) {
+    return step(input, {
+      kind: "update",
+      id: hostname.id,
+      body: desiredEdit(object.spec),
+      drift: [],
+      event: dnsRefresh,
+    });
+  }
 
   const adopted = claiming
     ? source !== "create" && !createdForThisObject(hostname, object)
@@ -194,6 +206,7 @@ function decideFound(
     cloudflare: cloudflareFields(hostname),
     adopted,
     ...(refresh !== undefined && { observedRefresh: refresh }),
+    dnsRefreshed: wrote && dnsRefresh !== undefined,
     conditions: [...conditionsOf(input, hostname), SYNCED],
     events,
     next: { kind: "hostname", hostname, wrote },
@@ -375,6 +388,8 @@ interface Settlement {
   adopted?: boolean;
   /** A refresh request answered by this reconcile's create or edit. */
   observedRefresh?: string;
+  /** This reconcile's edit also answered DNS that became right (status.dnsRefreshTime). */
+  dnsRefreshed?: boolean;
   conditions: ReasonedCondition[];
   events: PlannedEvent[];
   /** How the reconcile ended: nextCheck turns it into the time of the next look. */
@@ -407,15 +422,18 @@ function settle(input: CustomHostnameInput, settlement: Settlement): CustomHostn
     ...settlement.cloudflare,
     ...(settlement.adopted !== undefined && { adopted: settlement.adopted }),
     ...(settlement.observedRefresh !== undefined && { observedRefresh: settlement.observedRefresh }),
+    ...(settlement.dnsRefreshed && { dnsRefreshTime: kubeTime(now) }),
     conditions,
     observedGeneration: generation,
     nextCheckTime: kubeTime(new Date(now.getTime() + requeueAfterMs)),
   };
   if (status.requiredCNAME) status.dnsRecords = withRoutingRecord(status.dnsRecords, status.requiredCNAME);
-  if (settlement.synced && shouldStampSync(input, previous, status)) status.lastSyncTime = kubeTime(now);
+  const dns = withCustomerDns(input, status, generation);
+  const withDns = dns.status;
+  if (settlement.synced && shouldStampSync(input, previous, withDns)) withDns.lastSyncTime = kubeTime(now);
   return {
-    status,
-    events: settlement.events,
+    status: withDns,
+    events: [...settlement.events, ...dns.events],
     requeueAfterMs,
     ...(settlement.retry && { retry: true }),
   };
@@ -429,6 +447,7 @@ function nextCheckInput(
     now: input.now,
     scheduled: input.object.status?.nextCheckTime,
     readySince: findCondition(conditions, ConditionType.Ready)?.lastTransitionTime,
+    dnsRefreshedAt: input.object.status?.dnsRefreshTime,
     scheduleScale: input.scheduleScale,
   };
 }

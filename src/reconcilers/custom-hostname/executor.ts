@@ -17,6 +17,8 @@ import type { ZonePoller } from "../../zones/zone-poller.ts";
 import { runSteps } from "../step-runner.ts";
 import type { HostnameClaims } from "./claims.ts";
 import { decideCustomHostname } from "./decide.ts";
+import type { DnsRefreshPolicy } from "./dns-status.ts";
+import type { CustomerDnsWatcher } from "./dns-watcher.ts";
 import { CUSTOM_HOSTNAME_FINALIZER, type CustomHostnameAction, type HostnameObservation } from "./types.ts";
 
 export const customHostnameResource: ResourceType = {
@@ -42,6 +44,8 @@ export interface CustomHostnameExecutorOptions {
   scheduleScale: number;
   /** How long a check that fell due waits for a listing that may serve it with others (see controller.ts). */
   checkGraceMs?: number;
+  /** The customers' DNS watch, when on: its verdicts go into the decision, the status back into its schedule. */
+  dns?: { watcher: CustomerDnsWatcher; refresh: DnsRefreshPolicy };
   onState?: (state: CustomHostnameMetricState) => void;
   onGone?: (namespace: string, name: string) => void;
   now?: () => Date;
@@ -84,6 +88,7 @@ export class CustomHostnameExecutor {
     const zoneOf = (claimant: CustomHostname) =>
       origins.get(claimant.spec.fallbackOriginRef.name)?.spec.zoneId;
     const conflict = claims.conflictFor(object, zoneOf);
+    const dns = this.#options.dns;
 
     return runSteps({
       api: this.#options.api,
@@ -102,6 +107,7 @@ export class CustomHostnameExecutor {
           observation,
           now: this.#now(),
           scheduleScale: this.#options.scheduleScale,
+          dns: dns && { observation: dns.watcher.observation(key), refresh: dns.refresh },
         }),
       perform: (action, current) => {
         if (!zoneAccess?.client || !fallbackOrigin) {
@@ -112,6 +118,7 @@ export class CustomHostnameExecutor {
       settled: (current, decision) => {
         const status = decision.status;
         const ready = findCondition(status.conditions, ConditionType.Ready);
+        dns?.watcher.track(key, status.dnsRecords ?? [], ready?.status === "True");
         this.#options.onState?.({
           namespace: current.metadata.namespace,
           name: current.metadata.name,
@@ -123,6 +130,7 @@ export class CustomHostnameExecutor {
           certificateExpiresAt: status.certificate?.expiresAt
             ? new Date(status.certificate.expiresAt)
             : undefined,
+          dnsReason: findCondition(status.conditions, ConditionType.DNSConfigured)?.reason,
         });
         return {
           hostnameId: status.hostnameId,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { ACTIVE_RECHECK_MS, MIN_CHECK_DELAY_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
-import { type NextCheckInput, nextCheck, type SettledOn } from "./next-check.ts";
+import { cloudflareCheckInMs, type NextCheckInput, nextCheck, type SettledOn } from "./next-check.ts";
 
 const now = new Date("2026-12-01T12:00:00Z");
 const minutes = (n: number) => n * 60_000;
@@ -28,6 +28,7 @@ interface Row {
   settledOn: SettledOn;
   scheduled?: number;
   readySince?: number;
+  dnsRefreshedAt?: number;
   expected: number;
 }
 
@@ -71,6 +72,12 @@ const rows: Row[] = [
     expected: 50_000,
   },
   {
+    why: "validating: the operator's last refresh on a DNS change restarted Cloudflare's schedule",
+    settledOn: { kind: "hostname", hostname: validating, wrote: false },
+    dnsRefreshedAt: -20_000,
+    expected: 40_000,
+  },
+  {
     why: "validating: a check scheduled later than Cloudflare's next one is brought forward",
     settledOn: { kind: "hostname", hostname: fresh, wrote: false },
     scheduled: minutes(20),
@@ -101,22 +108,52 @@ const rows: Row[] = [
 ];
 
 describe("nextCheck: when the operator looks at a CustomHostname again", () => {
-  it.each(rows)("$why", ({ settledOn, scheduled, readySince, expected }) => {
+  it.each(rows)("$why", ({ settledOn, scheduled, readySince, dnsRefreshedAt, expected }) => {
     const input: NextCheckInput = {
       now,
       scheduled: scheduled === undefined ? undefined : at(scheduled),
       readySince: readySince === undefined ? undefined : at(readySince),
+      dnsRefreshedAt: dnsRefreshedAt === undefined ? undefined : at(dnsRefreshedAt),
       scheduleScale: 1,
     };
     expect(nextCheck(input, settledOn)).toBe(expected);
   });
 
   it("shrinks Cloudflare's schedule by the schedule scale (tests and the demo run time faster)", () => {
-    const input: NextCheckInput = { now, scheduled: undefined, readySince: undefined, scheduleScale: 0.01 };
+    const input: NextCheckInput = {
+      now,
+      scheduled: undefined,
+      readySince: undefined,
+      dnsRefreshedAt: undefined,
+      scheduleScale: 0.01,
+    };
     expect(nextCheck(input, { kind: "hostname", hostname: validating, wrote: true })).toBe(
       MIN_CHECK_DELAY_MS,
     );
     const slower = { ...input, scheduleScale: 0.5 };
     expect(nextCheck(slower, { kind: "hostname", hostname: validating, wrote: true })).toBe(30_000);
+  });
+});
+
+describe("cloudflareCheckInMs: how far Cloudflare's next own check is, for the DNS watch's refresh", () => {
+  it("counts from the hostname's creation: 30 h in, the next check is hours away", () => {
+    const old = hostname("pending", "active", minutes(30 * 60));
+    const delay = cloudflareCheckInMs(old, undefined, now, 1);
+    expect(delay).toBeGreaterThan(minutes(60));
+    expect(delay).toBeLessThanOrEqual(minutes(240));
+  });
+
+  it("counts from the operator's last refresh on a DNS change when that is later", () => {
+    const old = hostname("pending", "active", minutes(30 * 60));
+    expect(cloudflareCheckInMs(old, at(-20_000), now, 1)).toBe(40_000);
+  });
+
+  it("leaves the last change of Ready out: it only suggests a restart", () => {
+    expect(cloudflareCheckInMs(validating, undefined, now, 1)).toBe(
+      nextCheck(
+        { now, scheduled: undefined, readySince: undefined, dnsRefreshedAt: undefined, scheduleScale: 1 },
+        { kind: "hostname", hostname: validating, wrote: false },
+      ),
+    );
   });
 });

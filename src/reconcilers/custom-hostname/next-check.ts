@@ -32,6 +32,8 @@ export interface NextCheckInput {
   scheduled: string | undefined;
   /** The Ready condition's last transition after this reconcile: a certificate renewal or reissue restarts checks. */
   readySince: string | undefined;
+  /** `status.dnsRefreshTime`: the operator's last re-validation request on a DNS change restarted the checks. */
+  dnsRefreshedAt: string | undefined;
   /** Multiplies Cloudflare's validation schedule (1 in production; less against an accelerated simulator). */
   scheduleScale: number;
 }
@@ -54,16 +56,43 @@ export function nextCheck(input: NextCheckInput, settledOn: SettledOn): number {
 
 /**
  * Active: a long safety look (the zone poller keeps it fresh). Otherwise right after Cloudflare's next own
- * check, counted from the latest of the hostname's creation, the last time Ready changed, and a write made in
- * this reconcile: each of them restarts Cloudflare's checks (docs/cloudflare-api.md#validation-backoff-schedule).
+ * check, counted from the latest of the hostname's creation, the last time Ready changed, the last refresh on a
+ * DNS change, and a write made in this reconcile: each of them restarts Cloudflare's checks
+ * (docs/cloudflare-api.md#validation-backoff-schedule).
  */
 function hostnameDelay(input: NextCheckInput, hostname: CloudflareHostname, wrote: boolean): number {
   if (hostname.status === "active" && hostname.ssl?.status === "active") return ACTIVE_RECHECK_MS;
-  const starts = [
-    Date.parse(hostname.created_at ?? ""),
-    Date.parse(input.readySince ?? ""),
-    wrote ? input.now.getTime() : Number.NaN,
-  ].filter((time) => !Number.isNaN(time));
-  const since = starts.length > 0 ? Math.max(...starts) : input.now.getTime();
-  return nextValidationCheckMs(new Date(since), input.now, input.scheduleScale);
+  return checkDelayFrom(
+    [
+      hostname.created_at,
+      input.readySince,
+      input.dnsRefreshedAt,
+      wrote ? input.now.toISOString() : undefined,
+    ],
+    input.now,
+    input.scheduleScale,
+  );
+}
+
+/**
+ * Milliseconds to Cloudflare's next own check of a pending hostname counted only from the restarts the operator
+ * knows for certain: the hostname's creation and its own last refresh on a DNS change. The DNS watch asks
+ * Cloudflare to re-validate when this is far off (dns-status.ts). Unlike the look above it leaves out the last
+ * change of Ready, which only suggests a restart: an estimate too long costs one refresh Cloudflare did not need,
+ * one too short would leave the customer waiting for hours.
+ */
+export function cloudflareCheckInMs(
+  hostname: CloudflareHostname,
+  dnsRefreshedAt: string | undefined,
+  now: Date,
+  scheduleScale: number,
+): number {
+  return checkDelayFrom([hostname.created_at, dnsRefreshedAt], now, scheduleScale);
+}
+
+/** The next check after now of the schedule restarted at the latest of `starts` (now when none is known). */
+function checkDelayFrom(starts: ReadonlyArray<string | undefined>, now: Date, scale: number): number {
+  const times = starts.map((time) => Date.parse(time ?? "")).filter((time) => !Number.isNaN(time));
+  const since = times.length > 0 ? Math.max(...times) : now.getTime();
+  return nextValidationCheckMs(new Date(since), now, scale);
 }

@@ -8,6 +8,7 @@ import type {
 } from "../../cloudflare/wire.ts";
 import type { CredentialsState } from "../../zones/cloudflare-access.ts";
 import type { ConflictingClaim, Decision, PlannedEvent } from "../model.ts";
+import type { DnsObservation, DnsRefreshPolicy } from "./dns-status.ts";
 
 /** Guards the Cloudflare hostname: removed only once it is deleted there (or retained by policy). */
 export const CUSTOM_HOSTNAME_FINALIZER = "cfsaas.dev/custom-hostname";
@@ -49,6 +50,11 @@ export interface CustomHostnameInput {
    * accelerated and need the operator to look as often.
    */
   scheduleScale: number;
+  /**
+   * The DNS watch (`--dns-watch`): its last verdicts on this object's records, and when it may ask Cloudflare to
+   * re-validate. Undefined when the customer's DNS is not watched.
+   */
+  dns?: { observation: DnsObservation; refresh: DnsRefreshPolicy } | undefined;
 }
 
 /** Steps that change Cloudflare carry the event the executor records once the call has succeeded. */
