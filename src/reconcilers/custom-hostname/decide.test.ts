@@ -1010,3 +1010,113 @@ describe("decideCustomHostname: waiting for the request budget", () => {
     expect(decide({ object: customHostname(), observation: { kind: "absent" } }).action?.kind).toBe("create");
   });
 });
+
+describe("decideCustomHostname: the customer's DNS", () => {
+  const since = new Date(now.getTime() - 60_000);
+  /** The routing CNAME as given, and the certificate's TXT record (listed while pending) right. */
+  const verdict = (routing: "match" | "missing", observed: string) =>
+    new Map([
+      [
+        `CNAME ${HOST} customers.saasprovider.com`,
+        { verdict: routing, observed, finding: `${HOST} has ${observed}`, since },
+      ],
+      [
+        `TXT _acme-challenge.${HOST} acme-token`,
+        { verdict: "match" as const, observed: "acme-token", finding: "", since },
+      ],
+    ]);
+  const refresh = { thresholdMs: 5 * 60_000, intervalMs: 60 * 60_000 };
+  /** Created 30 h ago: Cloudflare's next own check is hours away. */
+  const stuck = () => pendingHostname({ created_at: "2026-11-27T06:00:00Z" });
+
+  it("asks Cloudflare to re-validate when DNS became right and its next check is hours away", () => {
+    const decision = decide({
+      object: customHostname({ status: owned }),
+      observation: found(stuck(), "snapshot"),
+      dns: { observation: verdict("match", "customers.saasprovider.com"), refresh },
+    });
+    expect(decision.action).toMatchObject({
+      kind: "update",
+      drift: [],
+      body: { ssl: { method: "http", type: "dv" } },
+      event: {
+        type: "Normal",
+        reason: "RefreshedOnDNSChange",
+        note: expect.stringMatching(/next check was about \d h away$/),
+      },
+    });
+  });
+
+  it("records the refresh once it is made, and does not make it again", () => {
+    const dns = { observation: verdict("match", "customers.saasprovider.com"), refresh };
+    const after = decide({
+      object: customHostname({ status: owned }),
+      observation: found(stuck(), "update"),
+      dns,
+    });
+    expect(after.action).toBeUndefined();
+    expect(after.status.dnsRefreshTime).toBe(kubeTime(now));
+    expect(condition(after, "DNSConfigured")).toMatchObject({ status: "True", reason: "RecordsFound" });
+    const again = decide({
+      object: customHostname({ status: after.status }),
+      observation: found(stuck(), "snapshot"),
+      dns,
+    });
+    expect(again.action).toBeUndefined();
+    // Nor from a cached object that does not show the status write yet.
+    const stale = decide({
+      object: customHostname({ status: owned }),
+      observation: found(stuck(), "snapshot"),
+      dns: { ...dns, refreshedAt: kubeTime(now) },
+    });
+    expect(stale.action).toBeUndefined();
+  });
+
+  it("leaves Cloudflare alone while DNS is not right, and says what to create", () => {
+    const decision = decide({
+      object: customHostname({ status: owned }),
+      observation: found(stuck(), "snapshot"),
+      dns: { observation: verdict("missing", "(no record: NXDOMAIN)"), refresh },
+    });
+    expect(decision.action).toBeUndefined();
+    expect(condition(decision, "DNSConfigured")).toMatchObject({ status: "False", reason: "CnameMissing" });
+    expect(decision.status.dnsRecords?.[0]).toMatchObject({ observed: "(no record: NXDOMAIN)" });
+  });
+
+  it("warns once when an active hostname's DNS moves away", () => {
+    const dns = { observation: verdict("missing", "(no record: NXDOMAIN)"), refresh };
+    const decision = decide({
+      object: customHostname({ status: owned }),
+      observation: found(activeHostname(), "snapshot"),
+      dns,
+    });
+    expect(condition(decision, "DNSConfigured")).toMatchObject({
+      status: "False",
+      reason: "CustomerDNSMovedAway",
+    });
+    expect(decision.events).toContainEqual(
+      expect.objectContaining({ type: "Warning", reason: "CustomerDNSMovedAway" }),
+    );
+    const next = decide({
+      object: customHostname({ status: decision.status }),
+      observation: found(activeHostname(), "snapshot"),
+      dns,
+    });
+    expect(next.events).toEqual([]);
+  });
+
+  it("drops the condition and what records resolved to when the DNS watch is turned off", () => {
+    const dns = { observation: verdict("match", "customers.saasprovider.com"), refresh };
+    const watched = decide({
+      object: customHostname({ status: owned }),
+      observation: found(activeHostname(), "snapshot"),
+      dns,
+    });
+    const off = decide({
+      object: customHostname({ status: watched.status }),
+      observation: found(activeHostname(), "snapshot"),
+    });
+    expect(condition(off, "DNSConfigured")).toBeUndefined();
+    expect(off.status.dnsRecords?.[0]).not.toHaveProperty("observed");
+  });
+});

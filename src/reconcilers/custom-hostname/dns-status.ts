@@ -68,8 +68,8 @@ function instruction(record: DnsRecord): string {
 }
 
 /**
- * DNSConfigured from the watcher's verdicts; undefined until the routing record has been looked up, so a new
- * object gets the condition with its first answer instead of a placeholder first.
+ * DNSConfigured from the watcher's verdicts; undefined until every record it depends on has been looked up, so a
+ * new object gets the condition with its first answers instead of a placeholder first.
  */
 export function dnsConfiguredCondition(
   records: readonly DnsRecord[],
@@ -83,6 +83,8 @@ export function dnsConfiguredCondition(
     const seen = observation.get(recordKey(record));
     return seen ? [{ record, seen }] : [];
   });
+  // A record Cloudflare just started to ask for is looked up at once; until then the condition stays as it was.
+  if (judged.length < decisive(records).length) return undefined;
   const wrong = judged.filter(({ seen }) => seen.verdict !== "match");
   const condition = (status: Condition["status"], reason: ReasonedCondition["reason"], message: string) => ({
     type: ConditionType.DNSConfigured,
@@ -191,12 +193,17 @@ export function dnsRefreshFor(
   const { dns, object, fallbackOrigin, now } = input;
   if (!dns || !fallbackOrigin) return undefined;
   if (hostname.status === "active" && hostname.ssl?.status === "active") return undefined;
-  const status = object.status ?? {};
+  // The later of the status and this process's memory: the cached object may not show its last write yet.
+  const dnsRefreshTime = [object.status?.dnsRefreshTime, dns.refreshedAt]
+    .filter((time) => time !== undefined)
+    .sort((a, b) => Date.parse(a) - Date.parse(b))
+    .at(-1);
+  const status = { ...object.status, dnsRefreshTime };
   const records = withRoutingRecord(
     cloudflareFields(hostname).dnsRecords,
     requiredCname(object.spec, fallbackOrigin),
   );
-  const checkInMs = cloudflareCheckInMs(hostname, status.dnsRefreshTime, now, input.scheduleScale);
+  const checkInMs = cloudflareCheckInMs(hostname, dnsRefreshTime, now, input.scheduleScale);
   const due = dnsRefreshDue({
     status,
     records,

@@ -37,6 +37,8 @@ interface Watched {
   lastLookupAt: number | undefined;
   observation: Map<string, RecordObservation>;
   lookingUp: boolean;
+  /** status.dnsRefreshTime as this process last wrote it, in case the cache has not caught up yet. */
+  refreshedAt: string | undefined;
 }
 
 function signatureOf(records: readonly DnsRecord[]): string {
@@ -79,6 +81,7 @@ export class CustomerDnsWatcher {
         lastLookupAt: undefined,
         observation: new Map(),
         lookingUp: false,
+        refreshedAt: undefined,
       });
       return;
     }
@@ -92,6 +95,20 @@ export class CustomerDnsWatcher {
       const next = (watched.lastLookupAt ?? now) + this.#jittered(this.#interval(ready));
       watched.dueAt = ready ? Math.max(watched.dueAt, next) : Math.min(watched.dueAt, next);
     }
+  }
+
+  /**
+   * The operator asked Cloudflare to re-validate `key` at `at` (status.dnsRefreshTime). Remembered here because the
+   * next reconcile may read the object from a cache that does not show that status write yet, and must not ask again.
+   */
+  noteRefresh(key: string, at: string): void {
+    const watched = this.#watched.get(key);
+    if (watched) watched.refreshedAt = at;
+  }
+
+  /** The last refresh noted for `key`, if any. */
+  refreshedAt(key: string): string | undefined {
+    return this.#watched.get(key)?.refreshedAt;
   }
 
   forget(key: string): void {

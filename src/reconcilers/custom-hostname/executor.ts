@@ -107,7 +107,11 @@ export class CustomHostnameExecutor {
           observation,
           now: this.#now(),
           scheduleScale: this.#options.scheduleScale,
-          dns: dns && { observation: dns.watcher.observation(key), refresh: dns.refresh },
+          dns: dns && {
+            observation: dns.watcher.observation(key),
+            refreshedAt: dns.watcher.refreshedAt(key),
+            refresh: dns.refresh,
+          },
         }),
       perform: (action, current) => {
         if (!zoneAccess?.client || !fallbackOrigin) {
@@ -119,6 +123,9 @@ export class CustomHostnameExecutor {
         const status = decision.status;
         const ready = findCondition(status.conditions, ConditionType.Ready);
         dns?.watcher.track(key, status.dnsRecords ?? [], ready?.status === "True");
+        if (status.dnsRefreshTime && status.dnsRefreshTime !== current.status?.dnsRefreshTime) {
+          dns?.watcher.noteRefresh(key, status.dnsRefreshTime);
+        }
         this.#options.onState?.({
           namespace: current.metadata.namespace,
           name: current.metadata.name,

@@ -54,7 +54,14 @@ export interface CustomHostnameInput {
    * The DNS watch (`--dns-watch`): its last verdicts on this object's records, and when it may ask Cloudflare to
    * re-validate. Undefined when the customer's DNS is not watched.
    */
-  dns?: { observation: DnsObservation; refresh: DnsRefreshPolicy } | undefined;
+  dns?:
+    | {
+        observation: DnsObservation;
+        /** The last refresh on a DNS change this process made, which the cached object may not show yet. */
+        refreshedAt?: string | undefined;
+        refresh: DnsRefreshPolicy;
+      }
+    | undefined;
 }
 
 /** Steps that change Cloudflare carry the event the executor records once the call has succeeded. */
