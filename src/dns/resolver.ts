@@ -80,9 +80,18 @@ export function parseDnsServers(raw: string): DnsServer[] {
   return servers;
 }
 
-/** The system's resolvers (from /etc/resolv.conf, as Node reads it): what the pod's own lookups use. */
+/**
+ * The system's resolvers (from /etc/resolv.conf, as Node reads it): what the pod's own lookups use. One this
+ * resolver cannot address (an IPv6 link-local address with a zone) is left out; none at all gives an empty list.
+ */
 export function systemDnsServers(): DnsServer[] {
-  return parseDnsServers(getServers().join(","));
+  return getServers().flatMap((server) => {
+    try {
+      return parseDnsServers(server);
+    } catch {
+      return [];
+    }
+  });
 }
 
 interface CacheEntry {

@@ -159,7 +159,7 @@ export class Operator {
 
   /** The DNS watch's resolver and schedule; undefined (with a warning) when the system has no resolver to ask. */
   #dnsWatch(config: DnsWatchConfig) {
-    const servers = config.servers ?? systemDnsServersOrNone();
+    const servers = config.servers ?? systemDnsServers();
     if (servers.length === 0) {
       this.#logger.warn(
         "no system DNS resolver found (/etc/resolv.conf); set --dns-servers to watch customer DNS",
@@ -290,13 +290,5 @@ export class Operator {
       CustomHostname: customHostnames,
       ...Object.fromEntries(this.#routeSources.map(({ kind, informer }) => [kind.resource.kind, informer])),
     };
-  }
-}
-
-function systemDnsServersOrNone(): DnsServer[] {
-  try {
-    return systemDnsServers();
-  } catch {
-    return [];
   }
 }

@@ -10,6 +10,8 @@ describe("simulate flags", () => {
     const parsed = parseSimulateArgs([
       "--port",
       "0",
+      "--dns-port",
+      "8053",
       "--zone",
       "0123456789ABCDEF0123456789abcdef=tenant.net",
       "--zone",
@@ -35,6 +37,7 @@ describe("simulate flags", () => {
       help: false,
       options: {
         port: 0,
+        dnsPort: 8053,
         zones: [
           { id: "0123456789abcdef0123456789abcdef", name: "tenant.net" },
           { id: "fedcba9876543210fedcba9876543210", name: "zone2.saasprovider.com" },

@@ -131,9 +131,6 @@ describe("a CNAME that appears while Cloudflare's next check is hours away", () 
       timeout: TWO_MINUTES,
       interval: 500,
     });
-    for (const line of operator?.logs ?? []) {
-      if (JSON.stringify(line).includes("update")) console.log("DEBUG", JSON.stringify(line));
-    }
     expect(await edits()).toBe(2);
     const events = await cluster.kubectl(["get", "events.events.k8s.io", "-n", namespace, "-o", "json"]);
     const refreshes = (JSON.parse(events.stdout) as { items: Array<{ reason: string }> }).items.filter(

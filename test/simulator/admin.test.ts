@@ -29,11 +29,34 @@ describe("admin API", () => {
     expect(records).toHaveLength(1);
   });
 
-  it("refuses DNS records of other types with 400", async () => {
-    const response = await h.admin("POST", "/dns", {
-      records: [{ type: "A", name: "a.customer.com", value: "192.0.2.1" }],
+  it("takes A and AAAA records with TTLs, and refuses other types and TTLs over a day with 400", async () => {
+    await h.setDns([
+      { type: "A", name: "customer.com", value: "192.0.2.1", ttl: 300 },
+      { type: "AAAA", name: "customer.com", value: "2001:db8::1" },
+    ]);
+    expect((await h.admin("GET", "/dns")).body.records).toMatchObject([
+      { type: "A", name: "customer.com", value: "192.0.2.1", ttl: 300 },
+      { type: "AAAA", name: "customer.com", value: "2001:db8::1", ttl: 60 },
+    ]);
+    for (const record of [
+      { type: "MX", name: "customer.com", value: "mail.customer.com" },
+      { type: "A", name: "customer.com", value: "192.0.2.1", ttl: 86_401 },
+    ]) {
+      expect((await h.admin("POST", "/dns", { records: [record] })).status).toBe(400);
+    }
+  });
+
+  it("sets DNS faults per name, refuses unknown kinds with 400, and clears them on reset", async () => {
+    await h.admin("POST", "/dns-faults", { rules: [{ name: "Slow.Customer.com", kind: "timeout" }] });
+    expect((await h.admin("GET", "/dns-faults")).body).toEqual({
+      rules: [{ name: "slow.customer.com", kind: "timeout" }],
     });
-    expect(response.status).toBe(400);
+    const refused = await h.admin("POST", "/dns-faults", {
+      rules: [{ name: "x.customer.com", kind: "slow" }],
+    });
+    expect(refused.status).toBe(400);
+    await h.admin("POST", "/reset");
+    expect((await h.admin("GET", "/dns-faults")).body).toEqual({ rules: [] });
   });
 
   it("counts requests per method and route template, per status answered, and in total", async () => {

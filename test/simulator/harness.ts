@@ -93,7 +93,9 @@ export class SimulatorHarness {
     return { status: response.status, body: await response.json() };
   }
 
-  setDns(records: Array<{ type: "CNAME" | "TXT"; name: string; value: string }>) {
+  setDns(
+    records: Array<{ type: "CNAME" | "TXT" | "A" | "AAAA"; name: string; value: string; ttl?: number }>,
+  ) {
     return this.admin("POST", "/dns", { records });
   }
 
