@@ -124,13 +124,14 @@ describe("the Prometheus alerting rules shipped with the chart", () => {
     expect(tested.code, tested.output).toBe(0);
   });
 
-  it("alert on stuck hostnames, expiring certificates, inactive origins, Cloudflare trouble and the operator itself", () => {
+  it("alert on stuck hostnames, expiring certificates, customers' DNS moved away, inactive origins, Cloudflare trouble and the operator itself", () => {
     expect(alerts.map((rule) => rule.alert).sort()).toEqual([
       "CfsaasCertificateExpiringSoon",
       "CfsaasCloudflareErrors",
       "CfsaasCloudflareRateLimitHeadroomLow",
       "CfsaasCloudflareRateLimited",
       "CfsaasCustomHostnameNotReady",
+      "CfsaasCustomerDNSMovedAway",
       "CfsaasFallbackOriginNotReady",
       "CfsaasOperatorDown",
       "CfsaasReconcileErrors",
