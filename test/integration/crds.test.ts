@@ -117,6 +117,7 @@ describe("the CRDs in crds/ on a real kube-apiserver", () => {
       "STATUS",
       "SSL",
       "CNAME TARGET",
+      "DNS",
       "READY",
       "AGE",
     ]);
