@@ -229,7 +229,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
     if (leaving) {
       await setDns([{ type: "CNAME", name: leaving.hostname, value: "shop.other-provider.net" }]);
       say(`customer of ${leaving.hostname} pointed its CNAME to shop.other-provider.net`);
-      await watch((current) => current.some((row) => row.dns === "CustomerDNSMovedAway"), 60_000);
+      await watch(
+        (current) => current.find((row) => row.key === leaving.key)?.dns === "CustomerDNSMovedAway",
+        60_000,
+      );
       say(`the operator saw it in DNS: ${leaving.key} is DNSConfigured=False, CustomerDNSMovedAway`);
     }
     console.log(

@@ -77,7 +77,7 @@ export class ZonePoller {
     return listing;
   }
 
-  /** Our own create or edit, so the snapshot stays current until the next poll lists it. */
+  /** Our own create or edit, or a read fresher than the listing, so the snapshot stays current until the next poll. */
   record(zoneId: string, hostname: CloudflareHostname): void {
     this.#snapshots.get(zoneId)?.byHostname.set(hostname.hostname, hostname);
     this.#remember(zoneId, hostname.hostname, hostname);

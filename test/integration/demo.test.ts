@@ -32,6 +32,9 @@ describe("the cfsaas-operator and cfsaas-dev binaries", () => {
     const demo = await runCommand(process.execPath, [dev, "demo", "--time-scale", "120"]);
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toContain("every hostname is Ready");
+    // The DNS column moves with each customer's change, up to one who moves away at the end.
+    expect(demo.stdout).toContain("RecordsFound");
+    expect(demo.stdout).toMatch(/DNSConfigured=False, CustomerDNSMovedAway/);
     const fromRoute = ["store.bella-boutique.com", "shop.carlos-cafe.com"];
     for (const hostname of ["app.john-shop.com", "shop.acme-corp.net", "*.acme-corp.net", ...fromRoute]) {
       expect(demo.stdout).toContain(hostname);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { findCondition } from "../../src/kube/status-conditions.ts";
 import { useControlPlane } from "../support/control-plane.ts";
@@ -26,6 +26,9 @@ describe("a CNAME that appears while Cloudflare's next check is hours away", () 
   const cluster = useControlPlane();
   const env = useOperatorWorld(cluster, { simulator: { timeScale: 1 }, fallbackOrigin: true });
   let operator: OperatorProcess | undefined;
+  afterAll(async () => {
+    await operator?.stop();
+  });
 
   const start = async (watchDns: boolean) => {
     await operator?.stop();
@@ -137,6 +140,5 @@ describe("a CNAME that appears while Cloudflare's next check is hours away", () 
       (event) => event.reason === "RefreshedOnDNSChange",
     );
     expect(refreshes).toHaveLength(2);
-    await operator?.stop();
   });
 });

@@ -1083,24 +1083,54 @@ describe("decideCustomHostname: the customer's DNS", () => {
     expect(decision.status.dnsRecords?.[0]).toMatchObject({ observed: "(no record: NXDOMAIN)" });
   });
 
-  it("warns once when an active hostname's DNS moves away", () => {
-    const dns = { observation: verdict("missing", "(no record: NXDOMAIN)"), refresh };
-    const decision = decide({
+  it("warns once when an active hostname's DNS moves away, not when an answer older than the activation lags", () => {
+    const right = { observation: verdict("match", "customers.saasprovider.com"), refresh };
+    const active = decide({
       object: customHostname({ status: owned }),
       observation: found(activeHostname(), "snapshot"),
-      dns,
+      dns: right,
     });
-    expect(condition(decision, "DNSConfigured")).toMatchObject({
+    expect(condition(active, "DNSConfigured")).toMatchObject({ status: "True" });
+    // The watcher's answer from a minute ago still says missing: Cloudflare was faster than the next lookup.
+    const lagging = decide({
+      object: customHostname({ status: owned }),
+      observation: found(activeHostname(), "snapshot"),
+      dns: { observation: verdict("missing", "(no record: NXDOMAIN)"), refresh },
+    });
+    expect(condition(lagging, "DNSConfigured")).toMatchObject({ status: "False", reason: "CnameMissing" });
+    expect(lagging.events).toEqual([]);
+
+    const later = new Date(now.getTime() + 3_600_000);
+    const gone = new Map([
+      [
+        `CNAME ${HOST} customers.saasprovider.com`,
+        {
+          verdict: "missing" as const,
+          observed: "(no record: NXDOMAIN)",
+          finding: `${HOST} is gone`,
+          since: later,
+        },
+      ],
+    ]);
+    const dns = { observation: gone, refresh };
+    const moved = decide({
+      object: customHostname({ status: active.status }),
+      observation: found(activeHostname(), "snapshot"),
+      dns,
+      now: later,
+    });
+    expect(condition(moved, "DNSConfigured")).toMatchObject({
       status: "False",
       reason: "CustomerDNSMovedAway",
     });
-    expect(decision.events).toContainEqual(
+    expect(moved.events).toContainEqual(
       expect.objectContaining({ type: "Warning", reason: "CustomerDNSMovedAway" }),
     );
     const next = decide({
-      object: customHostname({ status: decision.status }),
+      object: customHostname({ status: moved.status }),
       observation: found(activeHostname(), "snapshot"),
       dns,
+      now: later,
     });
     expect(next.events).toEqual([]);
   });

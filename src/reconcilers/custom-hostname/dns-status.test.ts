@@ -54,7 +54,8 @@ describe("dnsConfiguredCondition", () => {
     why: string;
     records: DnsRecord[];
     seen: Array<[DnsRecord, RecordObservation]>;
-    active?: boolean;
+    /** Minutes since Cloudflare verified the hostname; verdicts are 3 minutes old. */
+    activeFor?: number;
     status?: string;
     reason?: string;
     message?: RegExp;
@@ -136,11 +137,19 @@ describe("dnsConfiguredCondition", () => {
       why: "CustomerDNSMovedAway when an active hostname's CNAME points elsewhere",
       records: [routing],
       seen: [[routing, seen("mismatch", "shop.other.net", "app.customer.com has CNAME shop.other.net")]],
-      active: true,
+      activeFor: 10,
       status: "False",
       reason: "CustomerDNSMovedAway",
       message:
         /shop\.other\.net: the hostname is active in Cloudflare, but its traffic no longer reaches it and HTTP certificate renewals will fail/,
+    },
+    {
+      why: "not moved away when the wrong answer is older than the verification (stale, or verified by TXT)",
+      records: [routing],
+      seen: [[routing, seen("missing", "(no record)", "app.customer.com has no CNAME, A or AAAA record")]],
+      activeFor: 1,
+      status: "False",
+      reason: "CnameMissing",
     },
     {
       why: "Unknown, not moved away, when the lookup failed",
@@ -151,15 +160,16 @@ describe("dnsConfiguredCondition", () => {
           seen("failed", "(lookup failed: timeout)", "looking up app.customer.com failed (timeout: …)"),
         ],
       ],
-      active: true,
+      activeFor: 10,
       status: "Unknown",
       reason: "DNSLookupFailed",
       message: /failed \(timeout/,
     },
   ];
 
-  it.each(rows)("$why", ({ records, seen: verdicts, active, status, reason, message }) => {
-    const condition = dnsConfiguredCondition(records, observation(verdicts), active ?? false);
+  it.each(rows)("$why", ({ records, seen: verdicts, activeFor, status, reason, message }) => {
+    const activeSince = activeFor === undefined ? undefined : new Date(now.getTime() - minutes(activeFor));
+    const condition = dnsConfiguredCondition(records, observation(verdicts), activeSince);
     if (!status) {
       expect(condition).toBeUndefined();
       return;
@@ -195,7 +205,7 @@ describe("dnsEvents", () => {
   const movedAway = dnsConfiguredCondition(
     [routing],
     observation([[routing, seen("mismatch", "x.net")]]),
-    true,
+    new Date(now.getTime() - minutes(10)),
   );
   const previously = (reason: string): Condition[] => [
     { type: "DNSConfigured", status: "False", reason, message: "", lastTransitionTime: ago(minutes(5)) },

@@ -70,11 +70,16 @@ function instruction(record: DnsRecord): string {
 /**
  * DNSConfigured from the watcher's verdicts; undefined until every record it depends on has been looked up, so a
  * new object gets the condition with its first answers instead of a placeholder first.
+ *
+ * `activeSince`: when Cloudflare verified the hostname (OwnershipVerified), if it has. Its DNS has moved away when
+ * the routing record has resolved wrong only since then (`observedAt`, kept in status across restarts): an answer
+ * from before, which the next lookup will replace, or a hostname verified through its TXT record that never had
+ * the CNAME, is not a customer leaving.
  */
 export function dnsConfiguredCondition(
   records: readonly DnsRecord[],
   observation: DnsObservation,
-  hostnameActive: boolean,
+  activeSince: Date | undefined,
 ): ReasonedCondition | undefined {
   const routing = records.find((record) => record.purpose === "Routing");
   const routingSeen = routing && observation.get(recordKey(routing));
@@ -100,7 +105,8 @@ export function dnsConfiguredCondition(
       `${failed.map(({ seen }) => seen.finding).join("; ")}; the operator looks again at its next DNS check`,
     );
   }
-  if (routingSeen.verdict !== "match" && hostnameActive) {
+  const wrongSince = Date.parse(routing.observedAt ?? "") || routingSeen.since.getTime();
+  if (routingSeen.verdict !== "match" && activeSince && wrongSince > activeSince.getTime()) {
     return condition(
       "False",
       "CustomerDNSMovedAway",
@@ -165,7 +171,7 @@ export interface DnsRefreshInput {
  */
 export function dnsRefreshDue(input: DnsRefreshInput): boolean {
   const { status, policy, now } = input;
-  if (dnsConfiguredCondition(input.records, input.observation, false)?.status !== "True") return false;
+  if (dnsConfiguredCondition(input.records, input.observation, undefined)?.status !== "True") return false;
   const last = Date.parse(status.dnsRefreshTime ?? "");
   if (!Number.isNaN(last)) {
     if (now.getTime() - last < policy.intervalMs) return false;
@@ -220,8 +226,6 @@ export function dnsRefreshFor(
   );
 }
 
-const ACTIVE_HOSTNAME_STATUSES = new Set(["active", "active_redeploying"]);
-
 /**
  * The status with the customer's DNS folded in: observed records, DNSConfigured, and the moved-away event. Without
  * the DNS watch both are removed, so turning it off leaves no stale verdict behind.
@@ -242,8 +246,9 @@ export function withCustomerDns(
   if (!status.dnsRecords) return { status, events: [] };
   const { observation } = input.dns;
   const dnsRecords = withObservedRecords(status.dnsRecords, previous.dnsRecords, observation);
-  const active = ACTIVE_HOSTNAME_STATUSES.has(status.hostnameStatus ?? "");
-  const condition = dnsConfiguredCondition(dnsRecords, observation, active);
+  const verified = findCondition(status.conditions, ConditionType.OwnershipVerified);
+  const activeSince = verified?.status === "True" ? new Date(verified.lastTransitionTime) : undefined;
+  const condition = dnsConfiguredCondition(dnsRecords, observation, activeSince);
   const conditions = condition
     ? applyConditions(status.conditions, [condition], generation, input.now)
     : status.conditions;

@@ -283,7 +283,11 @@ export class CustomHostnameExecutor {
       const id = object.status?.hostnameId;
       if (id) {
         try {
-          return { kind: "found", hostname: await client.getCustomHostname(zoneId, id), source: "get" };
+          const hostname = await client.getCustomHostname(zoneId, id);
+          // Fresher than the zone's listing: a reconcile woken before the next poll (by a DNS change, say)
+          // must not take the older listed copy and undo what this read saw.
+          this.#options.poller.record(zoneId, hostname);
+          return { kind: "found", hostname, source: "get" };
         } catch (error) {
           if (failureOf(error).kind !== "notFound") throw error;
         }
