@@ -130,6 +130,7 @@ describe("the CRDs in crds/ on a real kube-apiserver", () => {
       "STATUS",
       "SSL",
       "CNAME TARGET",
+      "DNS",
       "READY",
       "REASON",
       "AGE",
