@@ -156,7 +156,7 @@ export class CustomHostnameExecutor {
    *   with 1406, and then one lookup adopts it, so nothing is duplicated). A zone not listed yet is listed now,
    *   once for every hostname waiting on it.
    * - a hostname this object owns: its copy stands in for a GET when the spec has no unobserved change and (while
-   *   still validating) the listing was taken after Cloudflare's check fell due.
+   *   still validating) the listing was taken after Cloudflare's check fell due, or that check is still to come.
    */
   async #fromSnapshot(
     object: CustomHostname,
@@ -179,10 +179,12 @@ export class CustomHostnameExecutor {
     if (!snapshot || !hostname || hostname.id !== id) return { kind: "unobserved" };
     const ready = conditionIsTrue(object.status?.conditions, ConditionType.Ready);
     const due = object.status?.nextCheckTime ? Date.parse(object.status.nextCheckTime) : 0;
-    if (ready || snapshot.takenAt >= due) return { kind: "found", hostname, source: "snapshot" };
+    const now = this.#now().getTime();
+    // Before Cloudflare's check falls due the listing is as current as a GET (the operator's own writes and reads
+    // go into it), so a reconcile woken by something else, a change in the customer's DNS, settles from it.
+    if (ready || snapshot.takenAt >= due || now < due) return { kind: "found", hostname, source: "snapshot" };
     // Cloudflare's check fell due after the listing: give a listing serving many due checks at once its chance.
     const batchUntil = due + (this.#options.checkGraceMs ?? 0);
-    const now = this.#now().getTime();
     return now < batchUntil ? { kind: "queued", waitMs: batchUntil - now } : { kind: "unobserved" };
   }
 
