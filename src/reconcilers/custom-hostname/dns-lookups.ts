@@ -1,8 +1,8 @@
 /**
  * The DNS questions behind one verdict (dns-verdict.ts). The routing record costs one question (A at the hostname:
- * a recursive resolver answers with the whole CNAME chain), plus, only for a hostname without a CNAME, AAAA at the
- * hostname and A/AAAA at the target, which the resolver's cache shares between every hostname with that target.
- * A TXT record costs one question.
+ * a recursive resolver answers with the whole CNAME chain, or NXDOMAIN), plus, only for a name that exists without
+ * a CNAME, AAAA at the hostname and A/AAAA at the target, which the resolver's cache shares between every hostname
+ * with that target. A TXT record costs one question.
  */
 import type { DnsAnswer, DnsRecordType, DnsResolver } from "../../dns/resolver.ts";
 import { cnameChain, dnsName, type RoutingAnswer, type TxtAnswer } from "./dns-verdict.ts";
@@ -31,6 +31,8 @@ async function addressesOf(
   for (const type of ["A", "AAAA"] as const) {
     const answer = await resolver.lookup(name, type);
     if (answer.kind === "failed") return answer;
+    // NXDOMAIN says the name has no records of any type: no need to ask for AAAA.
+    if (answer.kind === "nxdomain" && answer.records.length === 0) return { addresses, nxdomain: true };
     nxdomain ||= answer.kind === "nxdomain";
     addresses.push(...valuesAt(answer, name, type));
   }
@@ -47,6 +49,7 @@ export async function lookUpRouting(
   const { chain, loop } = cnameChain(hostname, first.records);
   if (loop) return { kind: "loop", chain };
   if (chain.length > 0) return { kind: "cname", chain };
+  if (first.kind === "nxdomain") return { kind: "none", nxdomain: true };
   const own = await addressesOf(resolver, hostname);
   if ("kind" in own) return own;
   if (own.addresses.length === 0) return { kind: "none", nxdomain: own.nxdomain };
