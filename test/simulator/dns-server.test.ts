@@ -1,4 +1,5 @@
 import { createSocket } from "node:dgram";
+import { promises as dnsPromises } from "node:dns";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DnsResolver, parseDnsServers } from "../../src/dns/resolver.ts";
@@ -172,5 +173,58 @@ describe("the simulated DNS server, asked by the operator's resolver", () => {
     } finally {
       relay.close();
     }
+  });
+});
+
+/**
+ * The contract with DNS itself: Node's own resolver (c-ares, which shares no code with dns-packet) reads the
+ * simulator's answers, so both ends agreeing on a mistake cannot pass unnoticed.
+ */
+describe("the simulated DNS server, asked by an independent resolver (c-ares)", () => {
+  let simulator: RunningSimulator;
+  let cares: dnsPromises.Resolver;
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ port: 0, dnsPort: 0 });
+    cares = new dnsPromises.Resolver({ timeout: 1000, tries: 1 });
+    cares.setServers([simulator.dnsServer ?? ""]);
+    await fetch(`${simulator.adminUrl}/dns`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        records: [
+          { type: "CNAME", name: "app.customer.com", value: "customers.saasprovider.com", ttl: 120 },
+          { type: "A", name: "customers.saasprovider.com", value: "192.0.2.10", ttl: 300 },
+          { type: "AAAA", name: "customers.saasprovider.com", value: "2001:db8::10" },
+          { type: "TXT", name: "_acme-challenge.app.customer.com", value: "x".repeat(1500) },
+        ],
+      }),
+    });
+    await fetch(`${simulator.adminUrl}/dns-faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rules: [{ name: "broken.customer.com", kind: "servfail" }] }),
+    });
+  });
+  afterAll(async () => {
+    await simulator.close();
+  });
+
+  it("answers CNAME, A with its TTL through the chain, AAAA, and a TXT too long for UDP", async () => {
+    expect(await cares.resolveCname("app.customer.com")).toEqual(["customers.saasprovider.com"]);
+    // c-ares caps an address's TTL by the CNAME's that led to it.
+    expect(await cares.resolve4("app.customer.com", { ttl: true })).toEqual([
+      { address: "192.0.2.10", ttl: 120 },
+    ]);
+    expect(await cares.resolve6("customers.saasprovider.com")).toEqual(["2001:db8::10"]);
+    expect(
+      (await cares.resolveTxt("_acme-challenge.app.customer.com")).map((chunks) => chunks.join("")),
+    ).toEqual(["x".repeat(1500)]);
+  });
+
+  it("says NXDOMAIN, NODATA and SERVFAIL as resolvers expect them", async () => {
+    await expect(cares.resolve4("nobody.customer.com")).rejects.toMatchObject({ code: "ENOTFOUND" });
+    await expect(cares.resolveTxt("customers.saasprovider.com")).rejects.toMatchObject({ code: "ENODATA" });
+    await expect(cares.resolve4("broken.customer.com")).rejects.toMatchObject({ code: "ESERVFAIL" });
   });
 });
