@@ -197,6 +197,8 @@ describe("the container image", () => {
       "--credentials-namespace=cfsaas-system",
       "--zone-poll-interval=2s",
       "--validation-schedule-scale=0.01",
+      // The customers' DNS is the simulator's, never the machine's resolver.
+      `--dns-servers=${world.simulator.dnsServer}`,
     ]);
     const logs = async () => (await podman(["logs", "operator"])).stdout;
     /** vi.waitFor, with the operator's logs when it gives up. */
