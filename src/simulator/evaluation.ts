@@ -15,11 +15,28 @@ export function bareHostname(hostname: string): string {
   return hostname.startsWith("*.") ? hostname.slice(2) : hostname;
 }
 
-/** The customer's CNAME to the SaaS zone (any name inside it, e.g. `customers.saasprovider.com`). */
+function inZone(name: string, zone: Zone): boolean {
+  return name === zone.name || name.endsWith(`.${zone.name}`);
+}
+
+/**
+ * The customer's CNAME to the SaaS zone (any name inside it, e.g. `customers.saasprovider.com`), or, at an apex
+ * where a CNAME is impossible, an A or AAAA record equal to one of a name inside the zone: the customer's DNS
+ * provider flattening the CNAME, so traffic reaches the zone all the same.
+ */
 function cnameSince(record: HostnameRecord, zone: Zone, dns: DnsTable): number | undefined {
   const cname = dns.get("CNAME", record.hostname);
-  if (!cname) return undefined;
-  return cname.value === zone.name || cname.value.endsWith(`.${zone.name}`) ? cname.since : undefined;
+  if (cname) return inZone(cname.value, zone) ? cname.since : undefined;
+  const flattened = (["A", "AAAA"] as const).flatMap((type) => {
+    const own = dns.get(type, record.hostname);
+    const target =
+      own &&
+      dns
+        .list()
+        .find((other) => other.type === type && other.value === own.value && inZone(other.name, zone));
+    return own && target ? [Math.max(own.since, target.since)] : [];
+  });
+  return earliest(...flattened);
 }
 
 function txtSince(dns: DnsTable, name: string, value: string): number | undefined {

@@ -156,6 +156,20 @@ describe("state machines stepped with the simulated clock", () => {
       expect(read.ssl.status).toBe("pending_validation");
     });
 
+    it("accepts an apex whose A record is the zone target's address (CNAME flattening), not another address", async () => {
+      await h.putFallbackOrigin();
+      const flattened = await h.createHostname("flattened-customer.com");
+      const own = await h.createHostname("own-servers-customer.com");
+      await h.setDns([
+        { type: "A", name: CNAME_TARGET, value: "192.0.2.10" },
+        { type: "A", name: "flattened-customer.com", value: "192.0.2.10" },
+        { type: "A", name: "own-servers-customer.com", value: "198.51.100.7" },
+      ]);
+      await h.advance(3600);
+      expect((await h.getHostname(flattened.id)).status).toBe("active");
+      expect((await h.getHostname(own.id)).status).toBe("pending");
+    });
+
     it("keeps email validation pending, since nobody clicks the link", async () => {
       await h.putFallbackOrigin();
       await h.setDns([{ type: "CNAME", name: "mail.customer.com", value: CNAME_TARGET }]);
