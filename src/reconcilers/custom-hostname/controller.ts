@@ -221,7 +221,7 @@ export function setupCustomHostnameController(
       dnsWatcher?.start();
     },
     async stop() {
-      await dnsWatcher?.stop();
+      dnsWatcher?.stop();
       clearInterval(sweeper);
       await controller.stop();
       await sweeping;

@@ -114,3 +114,25 @@ describe("CustomerDnsWatcher", () => {
     expect(w.watcher.observation("ns/app").size).toBe(0);
   });
 });
+
+describe("CustomerDnsWatcher.stop", () => {
+  it("does not wait for questions on the wire, and drops their answers", async () => {
+    let answer: (value: DnsAnswer) => void = () => undefined;
+    const changed: string[] = [];
+    const watcher = new CustomerDnsWatcher({
+      resolver: { lookup: () => new Promise<DnsAnswer>((resolve) => (answer = resolve)) },
+      pendingIntervalMs: MINUTE,
+      readyIntervalMs: HOUR,
+      onChanged: (key) => changed.push(key),
+      now: () => MINUTE,
+      random: () => 0,
+    });
+    watcher.track("ns/app", [routing], false);
+    const pass = watcher.lookUpDue();
+    watcher.start();
+    watcher.stop();
+    answer({ kind: "nxdomain", records: [] });
+    await pass;
+    expect(changed).toEqual([]);
+  });
+});

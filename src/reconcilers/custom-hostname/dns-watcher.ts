@@ -54,6 +54,7 @@ export class CustomerDnsWatcher {
   readonly #watched = new Map<string, Watched>();
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> | undefined;
+  #stopped = false;
 
   constructor(options: DnsWatcherOptions) {
     this.#options = options;
@@ -128,6 +129,7 @@ export class CustomerDnsWatcher {
   }
 
   start(): void {
+    this.#stopped = false;
     this.#timer ??= setInterval(() => {
       this.#pass ??= this.lookUpDue().finally(() => {
         this.#pass = undefined;
@@ -135,10 +137,14 @@ export class CustomerDnsWatcher {
     }, TICK_MS);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops looking. Questions already on the wire are not waited for (a resolver that times out would hold a
+   * shutdown for --dns-timeout); their answers are dropped.
+   */
+  stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#pass;
+    this.#stopped = true;
   }
 
   async #lookUp(key: string, watched: Watched): Promise<void> {
@@ -152,7 +158,7 @@ export class CustomerDnsWatcher {
     watched.lastLookupAt = now;
     watched.dueAt =
       watched.signature === signature ? now + this.#jittered(this.#interval(watched.ready)) : now;
-    if (this.#watched.get(key) !== watched) return;
+    if (this.#stopped || this.#watched.get(key) !== watched) return;
     let changed = verdicts.length !== watched.observation.size;
     const observation = new Map<string, RecordObservation>();
     for (const [recordKeyOf, verdict] of verdicts) {
