@@ -72,6 +72,8 @@ export interface OperatorLaunch {
   args: string[];
   memoryLimitBytes?: number | undefined;
   nodeOptions?: string | undefined;
+  /** The simulator's DNS server as the customers' DNS; without it the DNS watch is off, never the machine's resolver. */
+  dnsServer?: string | undefined;
 }
 
 /** The operator as production runs it: a separate process, its JSON log parsed, its /metrics scraped. */
@@ -117,6 +119,7 @@ export class OperatorProcess {
       "--metrics-address=127.0.0.1:0",
       "--credentials-namespace=cfsaas-system",
       "--log-level=info",
+      launch.dnsServer ? `--dns-servers=${launch.dnsServer}` : "--dns-watch=false",
       ...launch.args,
     ];
     // In a cgroup, a shell joins it and then becomes the operator (exec keeps the pid), so not one byte the

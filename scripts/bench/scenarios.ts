@@ -49,6 +49,7 @@ function startOperator(
   return OperatorProcess.start({
     kubeconfig: world.plane.kubeconfigPath,
     cloudflareApiUrl: world.simulator.url,
+    dnsServer: world.simulator.dnsServer,
     args: operatorArgs(options),
     memoryLimitBytes,
     nodeOptions: options.operatorNodeOptions,
@@ -79,6 +80,7 @@ async function convergeFleet(
   const setup = await OperatorProcess.start({
     kubeconfig: world.plane.kubeconfigPath,
     cloudflareApiUrl: world.simulator.url,
+    dnsServer: world.simulator.dnsServer,
     args: [...operatorArgs(options, SETUP_POLICY), "--workers=8"],
   });
   try {

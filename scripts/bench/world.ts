@@ -120,6 +120,7 @@ export class BenchWorld {
         rateLimit: options.rateLimit,
         perPageMax: Math.max(50, options.pageSize),
         timeScale: options.timeScale,
+        dnsPort: 0,
       });
       const world = new BenchWorld(plane, simulator, token);
       await world.#installPrerequisites();
