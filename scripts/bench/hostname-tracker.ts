@@ -49,6 +49,8 @@ export interface StepCounts {
 export class HostnameTracker {
   readonly timelines = new Map<string, HostnameTimeline>();
   readonly counts: StepCounts = { applied: 0, requiredCname: 0, created: 0, ready: 0, deleted: 0 };
+  /** When the watch last showed any CustomHostname change (a status write included). */
+  lastChangeAt = Date.now();
   readonly #kube: KubeApiClient;
   readonly #kubeConfig: KubeConfig;
   readonly #path: string;
@@ -110,6 +112,7 @@ export class HostnameTracker {
   #observe(phase: string, object: WatchedHostname): void {
     if (phase === "BOOKMARK" || phase === "ERROR") return;
     const now = Date.now();
+    this.lastChangeAt = now;
     const timeline = this.#timeline(object.metadata.name);
     const first = (
       step: keyof StepCounts,

@@ -67,6 +67,9 @@ async function waitForOriginReady(world: BenchWorld, deadline: number): Promise<
  * Brings `indexes` to Ready with every customer's DNS in place, through a setup operator with a limit and budget
  * that never bind, then stops it and puts the configured limit back: the state a restart or a churn starts from.
  */
+/** How long the fleet's statuses must stay unchanged before the setup operator is stopped. */
+const SETUP_QUIET_MS = 5_000;
+
 async function convergeFleet(
   world: BenchWorld,
   options: BenchOptions,
@@ -94,6 +97,11 @@ async function convergeFleet(
     if (ready === undefined) {
       throw new Error(`setup: only ${world.tracker.counts.ready} of ${indexes.length} became Ready in time`);
     }
+    // Ready is not the end of the setup operator's work: it still re-reads the customers' DNS of hostnames that
+    // just turned active. Stopping it before that would leave statuses a restart must correct, counted against it.
+    const quietSince = () => Date.now() - world.tracker.lastChangeAt;
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    while (quietSince() < SETUP_QUIET_MS && Date.now() < deadline) await sleep(SETUP_QUIET_MS - quietSince());
   } finally {
     await setup.stop(SHUTDOWN_GRACE_MS);
   }

@@ -194,6 +194,11 @@ describe("withObservedRecords", () => {
     expect(record?.observedAt).toBe(ago(minutes(60)));
   });
 
+  it("keeps the answer in status for a record this process has not looked up yet (after a restart)", () => {
+    const previous = [{ ...routing, observed: "customers.saasprovider.com", observedAt: ago(minutes(60)) }];
+    expect(withObservedRecords([routing], previous, observation([]))).toEqual(previous);
+  });
+
   it("takes a new observedAt when the answer changed", () => {
     const previous = [{ ...routing, observed: "old.cdn.example.net", observedAt: ago(minutes(60)) }];
     const [record] = withObservedRecords([routing], previous, observation([[routing, right]]));

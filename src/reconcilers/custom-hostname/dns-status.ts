@@ -39,7 +39,8 @@ export function recordKey(record: Pick<DnsRecord, "type" | "name" | "value">): s
 
 /**
  * status.dnsRecords with what each resolves to. `observedAt` is when the watcher first saw that answer: a lookup
- * that finds the same answer changes nothing, so it costs no status write.
+ * that finds the same answer changes nothing, so it costs no status write, and a record not looked up yet since a
+ * restart keeps the answer status already has.
  */
 export function withObservedRecords(
   records: readonly DnsRecord[],
@@ -49,7 +50,13 @@ export function withObservedRecords(
   return records.map((record) => {
     const { observed: _observed, observedAt: _observedAt, ...asked } = record;
     const seen = observation.get(recordKey(record));
-    if (!seen) return asked;
+    if (!seen) {
+      // Not looked up by this process yet (it just started): the last answer in status still stands.
+      const kept = previous?.find((old) => recordKey(old) === recordKey(record));
+      return kept?.observed === undefined
+        ? asked
+        : { ...asked, observed: kept.observed, observedAt: kept.observedAt };
+    }
     const observed = cut(seen.observed, STATUS_TEXT_MAX_LENGTH);
     const before = previous?.find((old) => recordKey(old) === recordKey(record) && old.observed === observed);
     return { ...asked, observed, observedAt: before?.observedAt ?? kubeTime(seen.since) };

@@ -115,6 +115,21 @@ describe("CustomerDnsWatcher", () => {
   });
 });
 
+describe("CustomerDnsWatcher, a hostname turning Ready", () => {
+  it("looks its new set of records up at once, not after the Ready interval", async () => {
+    const w = world();
+    w.answers.set(`A ${routing.name}`, w.cname(routing.value));
+    w.watcher.track("ns/app", [routing, acme], false);
+    await w.runUntil(2 * MINUTE);
+    const before = w.questions.length;
+    // Active: the certificate's TXT record is no longer asked for, and the hostname is Ready, in one reconcile.
+    w.watcher.track("ns/app", [routing], true);
+    await w.runUntil(2 * MINUTE + 1000);
+    expect(w.questions.length).toBeGreaterThan(before);
+    expect(w.questions.slice(before)).not.toContain(`TXT ${acme.name}`);
+  });
+});
+
 describe("CustomerDnsWatcher.stop", () => {
   it("does not wait for questions on the wire, and drops their answers", async () => {
     let answer: (value: DnsAnswer) => void = () => undefined;

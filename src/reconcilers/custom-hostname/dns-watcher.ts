@@ -86,15 +86,20 @@ export class CustomerDnsWatcher {
       });
       return;
     }
-    if (watched.signature !== signature) {
+    const recordsChanged = watched.signature !== signature;
+    if (recordsChanged) {
       watched.records = [...records];
       watched.signature = signature;
       watched.dueAt = now;
     }
     if (watched.ready !== ready) {
       watched.ready = ready;
-      const next = (watched.lastLookupAt ?? now) + this.#jittered(this.#interval(ready));
-      watched.dueAt = ready ? Math.max(watched.dueAt, next) : Math.min(watched.dueAt, next);
+      // New records are looked up at once even when the hostname just turned Ready (its certificate records
+      // went away with it): postponing them by the Ready interval would leave the status stale for hours.
+      if (!recordsChanged) {
+        const next = (watched.lastLookupAt ?? now) + this.#jittered(this.#interval(ready));
+        watched.dueAt = ready ? Math.max(watched.dueAt, next) : Math.min(watched.dueAt, next);
+      }
     }
   }
 
