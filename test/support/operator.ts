@@ -41,6 +41,9 @@ export interface OperatorArgs {
 
 const mainPath = resolve("src/cli/main.ts");
 
+/** The request budget of test operators and the rate limit of test simulators, unless a test sets its own. */
+export const TEST_BUDGET = { requests: 100_000, windowSeconds: 300 };
+
 export async function startOperator(args: OperatorArgs): Promise<OperatorProcess> {
   const child = spawn(
     process.execPath,
@@ -55,6 +58,9 @@ export async function startOperator(args: OperatorArgs): Promise<OperatorProcess
         : [`--credentials-namespace=${args.credentialsNamespace ?? "cfsaas-system"}`]),
       "--zone-poll-interval=2s",
       "--validation-schedule-scale=0.01",
+      // Time runs 100× faster here (validation checks, polls), so does the traffic: a budget sized for real
+      // time would be spent in seconds and queue creates for minutes. Tests of the budget pass their own.
+      `--request-budget=${TEST_BUDGET.requests}/${TEST_BUDGET.windowSeconds}`,
       "--log-level=debug",
       args.dnsServer ? `--dns-servers=${args.dnsServer}` : "--dns-watch=false",
       ...(args.extraArgs ?? []),
@@ -162,6 +168,7 @@ export async function startSaasWorld(options: SimulatorOptions = {}): Promise<Sa
     ],
     credentials: [{ token }],
     timeScale: 1000,
+    rateLimit: TEST_BUDGET,
     dnsPort: 0,
     ...options,
   });
