@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { generatedName } from "../../src/api/sources.ts";
@@ -170,6 +171,13 @@ describe("CustomHostnames generated from Gateway API HTTPRoutes", () => {
     expect([...(await customHostnamesIn(cluster, namespace)).values()].map((o) => o.metadata.name)).toEqual([
       "by-hand",
     ]);
+
+    // An object created in the same second as a Cloudflare hostname cannot tell it from its own create
+    // (creationTimestamp has whole seconds), and counts it as not adopted: let that second pass first.
+    const createdAt = (await env.world.cloudflareHostnames()).find(
+      (entry) => entry.hostname === hostname,
+    )?.created_at;
+    await sleep(Math.max(0, Date.parse(createdAt ?? "") + 1_000 - Date.now()));
 
     // Migration: the hand-written object goes (Retain: Cloudflare keeps the hostname); the route adopts it.
     expect((await cluster.kubectl(["delete", "customhostname", "by-hand", "-n", namespace])).code).toBe(0);

@@ -142,7 +142,9 @@ export interface SaasWorld {
   setDnsFaults(rules: Array<{ name: string; kind: "timeout" | "servfail" | "garbage" }>): Promise<void>;
   stats(): Promise<{ total: number; byEndpoint: Record<string, number> }>;
   /** Every hostname the simulator holds in the zone, via its admin dump. */
-  cloudflareHostnames(): Promise<Array<{ id: string; hostname: string; status?: string }>>;
+  cloudflareHostnames(): Promise<
+    Array<{ id: string; hostname: string; status?: string; created_at?: string }>
+  >;
   close(): Promise<void>;
 }
 
@@ -195,7 +197,7 @@ export async function startSaasWorld(options: SimulatorOptions = {}): Promise<Sa
     async cloudflareHostnames() {
       const dump = await admin<unknown>("GET", "/hostnames");
       const list = Array.isArray(dump) ? dump : ((dump as { hostnames?: unknown[] }).hostnames ?? []);
-      return list as Array<{ id: string; hostname: string; status?: string }>;
+      return list as Array<{ id: string; hostname: string; status?: string; created_at?: string }>;
     },
     close: () => simulator.close(),
   };
