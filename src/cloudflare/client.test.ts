@@ -318,10 +318,12 @@ describe("listing custom hostnames", () => {
         });
     }
     const names: string[] = [];
-    for await (const item of client.listCustomHostnames(zoneId, {}, { perPage: 2 }))
+    let pages = 0;
+    for await (const item of client.listCustomHostnames(zoneId, {}, { perPage: 2, onPage: () => pages++ }))
       names.push(item.hostname);
     expect(names).toEqual(["a", "b", "c", "d", "e"]);
     expect(queries[0]).toBe(`${listPath}?page=1&per_page=2`);
+    expect(pages).toBe(3);
   });
 
   it("walks on when the server caps the page size below the one asked for", async () => {

@@ -65,6 +65,8 @@ export interface CloudflareClientOptions {
 
 export interface ListOptions {
   perPage?: number;
+  /** Called for each page fetched: what it cost in requests, and listings planned from it (the zone poller). */
+  onPage?: () => void;
 }
 
 export class CloudflareClient {
@@ -146,6 +148,7 @@ export class CloudflareClient {
         query: { hostname: filter.hostname, page, per_page: perPage },
         schema: customHostnamePageEnvelope,
       });
+      options.onPage?.();
       const fresh = envelope.result.filter((item) => !listed.has(item.id));
       if (envelope.result.length > 0 && fresh.length === 0) {
         throw new CloudflareApiError({

@@ -142,7 +142,6 @@ export class Operator {
       setupCustomHostnameController(context, {
         zonePollIntervalMs: config.zonePollIntervalMs,
         validationScheduleScale: config.validationScheduleScale,
-        pageSize: config.pageSize,
         ...(dnsWatch && { dnsWatch }),
       }),
       ...(this.#routeSources.length > 0 ? [setupSourceController(context, this.#routeSources)] : []),

@@ -10,10 +10,14 @@ function fakeClient(zone: CloudflareHostname[]) {
   const listings: Array<() => void> = [];
   let hold = false;
   const client = {
-    async *listCustomHostnames() {
+    /** Pages of 3, as a server answering a smaller per_page than asked for would send them. */
+    async *listCustomHostnames(_zoneId: string, _filter: unknown, options?: { onPage?: () => void }) {
       const copy = [...zone];
       if (hold) await new Promise<void>((resolve) => listings.push(resolve));
-      yield* copy;
+      for (let start = 0; start === 0 || start < copy.length; start += 3) {
+        options?.onPage?.();
+        yield* copy.slice(start, start + 3);
+      }
     },
   } as unknown as CloudflareClient;
   return {
@@ -51,6 +55,13 @@ describe("ZonePoller", () => {
     const snapshots = await Promise.all(waiting);
     expect(new Set(snapshots).size).toBe(1);
     expect([...(snapshots[0]?.byHostname.keys() ?? [])]).toEqual(["a.example.com"]);
+  });
+
+  it("says what its listing cost, in the pages Cloudflare sent", async () => {
+    const names = Array.from({ length: 7 }, (_, i) => hostname(`h${i}.example.com`));
+    const zones = poller(() => 1000);
+    expect((await zones.refresh({ zoneId: "z", client: fakeClient(names).client }))?.pages).toBe(3);
+    expect((await zones.refresh({ zoneId: "empty", client: fakeClient([]).client }))?.pages).toBe(1);
   });
 
   it("keeps our own create and delete in a listing that started before them", async () => {

@@ -6,6 +6,8 @@ export interface ZoneSnapshot {
   zoneId: string;
   takenAt: number;
   byHostname: ReadonlyMap<string, CloudflareHostname>;
+  /** The requests the listing took: pages of the size Cloudflare answered (`result_info.per_page`). */
+  pages: number;
 }
 
 export interface PolledZone {
@@ -146,7 +148,9 @@ export class ZonePoller {
     try {
       const takenAt = this.#options.now();
       const byHostname = new Map<string, CloudflareHostname>();
-      for await (const hostname of client.listCustomHostnames(zoneId))
+      let pages = 0;
+      const counted = { onPage: () => pages++ };
+      for await (const hostname of client.listCustomHostnames(zoneId, {}, counted))
         byHostname.set(hostname.hostname, hostname);
       // Writes made since the listing started may be missing from it (or shown as before them).
       const writes = this.#ownWrites.get(zoneId) ?? new Map();
@@ -155,7 +159,7 @@ export class ZonePoller {
         else if (write.hostname) byHostname.set(name, write.hostname);
         else byHostname.delete(name);
       }
-      const snapshot = { zoneId, takenAt, byHostname };
+      const snapshot = { zoneId, takenAt, byHostname, pages };
       this.#snapshots.set(zoneId, snapshot);
       return snapshot;
     } catch (error) {

@@ -24,8 +24,6 @@ export interface CustomHostnameControllerOptions {
   zonePollIntervalMs: number;
   /** 1 in production; the demo and tests shrink Cloudflare's validation schedule to match an accelerated simulator. */
   validationScheduleScale: number;
-  /** Hostnames per page of a zone listing: what one listing of a zone costs. */
-  pageSize: number;
   /** Watch the customers' DNS (docs/reference.md#watching-the-customers-dns); undefined: do not. */
   dnsWatch?: {
     resolver: DnsLookup;
@@ -117,11 +115,8 @@ export function setupCustomHostnameController(
     if (dueByZone.size === 0) return;
     for (const zone of await zonesToPoll()) {
       const due = dueByZone.get(zone.zoneId) ?? 0;
-      const pages = Math.max(
-        1,
-        Math.ceil((poller.snapshot(zone.zoneId)?.byHostname.size ?? 0) / options.pageSize),
-      );
-      if (due <= pages) continue;
+      // What the last listing cost, in pages of the size Cloudflare answered, not the size asked for.
+      if (due <= (poller.snapshot(zone.zoneId)?.pages ?? 1)) continue;
       const snapshot = await poller.refresh(zone);
       if (snapshot) refreshed(snapshot);
     }
