@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { KubeApiClient } from "./api-client.ts";
+import { isConflict, type KubeApiClient } from "./api-client.ts";
 import type { KubeObject } from "./informer.ts";
 
 /** Where a kind lives in the REST API. */
@@ -53,9 +53,28 @@ function normalize(value: unknown): unknown {
 
 /**
  * Adds or removes a finalizer with a merge patch guarded by the object's resourceVersion: the list is replaced
- * whole, so a concurrent change by someone else must turn into a 409 and a retry, never a lost finalizer.
+ * whole, so a concurrent change by someone else must turn into a 409, never a lost finalizer. A 409 is met by
+ * reading the object and patching that once: the copy is often stale only by a status write (a new object's
+ * queued status, waiting-status.ts), and a retry through the work queue's backoff would cost the key seconds.
+ * Returns the object as it is afterwards, or undefined when the cached copy needed no change.
  */
 export async function setFinalizer(
+  api: KubeApiClient,
+  type: ResourceType,
+  object: KubeObject,
+  finalizer: string,
+  present: boolean,
+): Promise<KubeObject | undefined> {
+  try {
+    return await patchFinalizers(api, type, object, finalizer, present);
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+    const current = await api.request<KubeObject>("GET", objectPath(type, object));
+    return (await patchFinalizers(api, type, current, finalizer, present)) ?? current;
+  }
+}
+
+async function patchFinalizers(
   api: KubeApiClient,
   type: ResourceType,
   object: KubeObject,

@@ -22,7 +22,9 @@ describe("WorkQueue", () => {
   it("never hands a key to two workers at once, and re-queues it once when it changed meanwhile", async () => {
     const queue = new WorkQueue();
     queue.add("ns/a");
+    expect(queue.holds("ns/a")).toBe(false);
     const held = await queue.get();
+    expect(queue.holds("ns/a")).toBe(true);
     queue.add("ns/a");
     queue.add("ns/a");
     expect(queue.depth).toBe(0);
@@ -36,6 +38,7 @@ describe("WorkQueue", () => {
     await vi.waitFor(() => expect(second).toBe("ns/a"));
     queue.done("ns/a");
     expect(queue.depth).toBe(0);
+    expect(queue.holds("ns/a")).toBe(false);
   });
 
   it("wakes a waiting worker when a key arrives", async () => {

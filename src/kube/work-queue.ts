@@ -23,6 +23,11 @@ export class WorkQueue {
     return this.#queue.length;
   }
 
+  /** A worker holds this key now (between `get` and `done`). */
+  holds(key: string): boolean {
+    return this.#processing.has(key);
+  }
+
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);

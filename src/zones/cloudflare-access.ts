@@ -56,21 +56,44 @@ export class CloudflareAccess {
   }
 
   async forOrigin(origin: FallbackOrigin): Promise<ZoneAccess> {
-    const { credentialsNamespace, secrets } = this.#options;
-    const ref = { namespace: credentialsNamespace, name: origin.spec.credentialsRef.name };
-    const secret = secrets.get(`${ref.namespace}/${ref.name}`);
-    const parsed = parseCredentialsSecret(secret, ref);
-    if (parsed.kind === "problem") return { state: parsed };
-    const client = this.#client(new CloudflareCredentials(parsed.spec));
-    const verificationKey = `${client.credentials.fingerprint}|${origin.spec.zoneId}|${secret?.metadata.resourceVersion}`;
-    const verifiedAt = this.#verified.get(verificationKey);
-    if (verifiedAt !== undefined && this.#options.now() - verifiedAt < this.#options.verificationTtlMs) {
-      return { state: { kind: "usable" }, client };
-    }
+    const credentials = this.#credentialsOf(origin);
+    if (credentials.kind === "problem") return { state: credentials };
+    const { client, verificationKey } = credentials;
+    if (this.#recentlyVerified(verificationKey)) return { state: { kind: "usable" }, client };
     const problem = await this.#verify(client, origin.spec.zoneId);
     if (problem) return { state: problem };
     this.#verified.set(verificationKey, this.#options.now());
     return { state: { kind: "usable" }, client };
+  }
+
+  /**
+   * What is known of an origin's credentials without calling Cloudflare: a Secret that cannot be used, a check
+   * that passed within the TTL, or undefined when only a check can tell.
+   */
+  knownState(origin: FallbackOrigin): CredentialsState | undefined {
+    const credentials = this.#credentialsOf(origin);
+    if (credentials.kind === "problem") return credentials;
+    return this.#recentlyVerified(credentials.verificationKey) ? { kind: "usable" } : undefined;
+  }
+
+  #credentialsOf(
+    origin: FallbackOrigin,
+  ):
+    | Extract<CredentialsState, { kind: "problem" }>
+    | { kind: "parsed"; client: CloudflareClient; verificationKey: string } {
+    const { credentialsNamespace, secrets } = this.#options;
+    const ref = { namespace: credentialsNamespace, name: origin.spec.credentialsRef.name };
+    const secret = secrets.get(`${ref.namespace}/${ref.name}`);
+    const parsed = parseCredentialsSecret(secret, ref);
+    if (parsed.kind === "problem") return parsed;
+    const client = this.#client(new CloudflareCredentials(parsed.spec));
+    const verificationKey = `${client.credentials.fingerprint}|${origin.spec.zoneId}|${secret?.metadata.resourceVersion}`;
+    return { kind: "parsed", client, verificationKey };
+  }
+
+  #recentlyVerified(verificationKey: string): boolean {
+    const verifiedAt = this.#verified.get(verificationKey);
+    return verifiedAt !== undefined && this.#options.now() - verifiedAt < this.#options.verificationTtlMs;
   }
 
   /** Forgets that a credential worked, after Cloudflare rejected it mid-flight. */

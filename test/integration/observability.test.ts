@@ -110,16 +110,9 @@ describe("the operator's metrics and health endpoints, scraped while it works", 
   });
 
   it("shows an injected 429 in the request counter under code 429, and recovers", async () => {
-    const faults = await fetch(`${env.world.simulator.adminUrl}/faults`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        rules: [
-          { match: "GET /zones/:zone_id/custom_hostnames", rateLimitRate: 1, limit: 1, retryAfterSeconds: 1 },
-        ],
-      }),
-    });
-    expect(faults.ok).toBe(true);
+    await env.world.setFaults([
+      { match: "GET /zones/:zone_id/custom_hostnames", rateLimitRate: 1, limit: 1, retryAfterSeconds: 1 },
+    ]);
     // The next zone poll lists the zone and meets the 429.
     await vi.waitFor(async () => {
       const text = await scrape(env.operator.metricsUrl);

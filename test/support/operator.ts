@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll } from "vitest";
 import { gatewayApiCrds } from "../../src/controlplane/tools.ts";
+import type { FaultRule } from "../../src/simulator/faults.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import type { TestCluster } from "./control-plane.ts";
 
@@ -140,6 +141,8 @@ export interface SaasWorld {
   ): Promise<void>;
   /** Makes the simulator's DNS server time out, answer SERVFAIL or send garbage for these names. */
   setDnsFaults(rules: Array<{ name: string; kind: "timeout" | "servfail" | "garbage" }>): Promise<void>;
+  /** Replaces the simulator's injected faults (latency, errors) on its Cloudflare API. */
+  setFaults(rules: FaultRule[]): Promise<void>;
   stats(): Promise<{ total: number; byEndpoint: Record<string, number> }>;
   /** Every hostname the simulator holds in the zone, via its admin dump. */
   cloudflareHostnames(): Promise<
@@ -180,6 +183,8 @@ export async function startSaasWorld(options: SimulatorOptions = {}): Promise<Sa
       headers: body === undefined ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    if (!response.ok)
+      throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
   return {
@@ -192,6 +197,9 @@ export async function startSaasWorld(options: SimulatorOptions = {}): Promise<Sa
     },
     async setDnsFaults(rules) {
       await admin("POST", "/dns-faults", { rules });
+    },
+    async setFaults(rules) {
+      await admin("POST", "/faults", { rules });
     },
     stats: () => admin("GET", "/stats"),
     async cloudflareHostnames() {

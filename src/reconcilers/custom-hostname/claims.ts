@@ -1,6 +1,13 @@
 import type { CustomHostname } from "../../api/custom-hostname.ts";
-import { objectKey } from "../../kube/informer.ts";
+import type { FallbackOrigin } from "../../api/fallback-origin.ts";
+import { type Informer, objectKey } from "../../kube/informer.ts";
 import type { ConflictingClaim } from "../model.ts";
+
+/** A claimant's zone, through its FallbackOrigin in the cache: the `zoneOf` of `HostnameClaims.conflictFor`. */
+export const zoneThroughOrigin =
+  (origins: Informer<FallbackOrigin>) =>
+  (claimant: CustomHostname): string | undefined =>
+    origins.get(claimant.spec.fallbackOriginRef.name)?.spec.zoneId;
 
 /**
  * Which CustomHostnames claim which hostname, kept current from informer events so a conflict check costs a

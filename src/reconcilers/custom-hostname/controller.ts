@@ -19,6 +19,7 @@ import type { DnsLookup } from "./dns-lookups.ts";
 import type { DnsRefreshPolicy } from "./dns-status.ts";
 import { CustomerDnsWatcher } from "./dns-watcher.ts";
 import { CustomHostnameExecutor } from "./executor.ts";
+import { WaitingStatusWriter } from "./waiting-status.ts";
 
 export interface CustomHostnameControllerOptions {
   zonePollIntervalMs: number;
@@ -165,6 +166,16 @@ export function setupCustomHostnameController(
     observer: context.observer,
   });
   metrics.trackQueueDepth(CUSTOM_HOSTNAME_CONTROLLER, () => controller.queue.depth);
+  const waitingStatus = new WaitingStatusWriter({
+    api: context.api,
+    hostnames: customHostnames,
+    origins: fallbackOrigins,
+    claims,
+    access: context.access,
+    reconciles: controller.queue,
+    scheduleScale: options.validationScheduleScale,
+    observer: context.observer,
+  });
 
   customHostnames.onEvent((event) => {
     if (event.type === "deleted") {
@@ -179,6 +190,7 @@ export function setupCustomHostnameController(
     }
     if (event.type === "updated" && !specOrLifecycleChanged(event.old, event.object)) return;
     enqueue(event.object);
+    if (event.type !== "deleted") waitingStatus.offer(event.object);
   });
   fallbackOrigins.onEvent((event) => {
     if (event.type === "resync") return;
@@ -199,7 +211,11 @@ export function setupCustomHostnameController(
       // One paged list per zone before reconciling, so a restart does not cost one GET per hostname.
       await poller.start();
       controller.start();
-      for (const hostname of customHostnames.list()) enqueue(hostname);
+      waitingStatus.controller.start();
+      for (const hostname of customHostnames.list()) {
+        enqueue(hostname);
+        waitingStatus.offer(hostname);
+      }
       sweeper = setInterval(
         () => {
           sweeping ??= sweepDueChecks()
@@ -218,7 +234,7 @@ export function setupCustomHostnameController(
     async stop() {
       dnsWatcher?.stop();
       clearInterval(sweeper);
-      await controller.stop();
+      await Promise.all([controller.stop(), waitingStatus.controller.stop()]);
       await sweeping;
       await poller.stop();
     },

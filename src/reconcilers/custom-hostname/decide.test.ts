@@ -11,7 +11,7 @@ import { findCondition, kubeTime } from "../../kube/status-conditions.ts";
 import type { CredentialsState } from "../../zones/cloudflare-access.ts";
 import { ACTIVE_RECHECK_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
 import { USER_FIXABLE_REQUEUE_MS } from "../sync-failure.ts";
-import { decideCustomHostname } from "./decide.ts";
+import { decideCustomHostname, statusWhileWaiting } from "./decide.ts";
 import {
   CUSTOM_HOSTNAME_FINALIZER,
   type CustomHostnameDecision,
@@ -1004,6 +1004,36 @@ describe("decideCustomHostname: waiting for the request budget", () => {
     const decision = decide({ object, observation: { kind: "queued", waitMs: 40_000 } });
     expect(decision.status).toBe(object.status);
     expect(decision.requeueAfterMs).toBe(40_000);
+  });
+
+  it("gives a new hostname waiting for its first reconcile the queued status, without a finalizer or a call", () => {
+    const input: CustomHostnameInput = {
+      object: customHostname({ finalizers: [] }),
+      fallbackOrigin: fallbackOrigin(),
+      credentials: { kind: "usable" },
+      conflict: undefined,
+      observation: { kind: "unobserved" },
+      now,
+      scheduleScale: 1,
+    };
+    const status = statusWhileWaiting(input);
+    expect(CustomHostnameStatusSchema.safeParse(status).error).toBeUndefined();
+    // What a reconcile queued for the budget writes, the same status: the customer's records and the reason.
+    const queued = decide({ ...input, object: customHostname(), observation: { kind: "queued", waitMs: 0 } });
+    expect(status).toEqual(queued.status);
+    expect(status?.requiredCNAME).toEqual({ name: HOST, target: "customers.saasprovider.com" });
+    expect(findCondition(status?.conditions, "Ready")?.reason).toBe("Queued");
+    expect(status?.hostnameId).toBeUndefined();
+
+    // Nothing when a status is there already, the object is going, or something blocks it (its reconcile says).
+    const written = customHostname({ status: status! });
+    expect(statusWhileWaiting({ ...input, object: written })).toBeUndefined();
+    expect(statusWhileWaiting({ ...input, object: customHostname({ deleting: true }) })).toBeUndefined();
+    expect(statusWhileWaiting({ ...input, fallbackOrigin: undefined })).toBeUndefined();
+    const conflict = { kind: "CustomHostname", namespace: "tenant-jane", name: "app" } as const;
+    expect(statusWhileWaiting({ ...input, conflict })).toBeUndefined();
+    const credentials: CredentialsState = { kind: "problem", reason: "SecretNotFound", message: "no Secret" };
+    expect(statusWhileWaiting({ ...input, credentials })).toBeUndefined();
   });
 
   it("creates a hostname the zone listing shows absent without looking it up first", () => {

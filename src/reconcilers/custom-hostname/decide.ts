@@ -224,13 +224,25 @@ function queued(input: CustomHostnameInput, waitMs: number): CustomHostnameDecis
   if (input.object.status?.hostnameId) {
     return { status: input.object.status, events: [], requeueAfterMs: Math.max(MIN_CHECK_DELAY_MS, waitMs) };
   }
-  const message = `waiting for its turn in the Cloudflare request budget (creates go in the order they were applied); meanwhile the customer can create the DNS records in status.dnsRecords`;
+  const message = `waiting for its turn to be created in Cloudflare (hostnames are created in the order they were applied, within the request budget); meanwhile the customer can create the DNS records in status.dnsRecords`;
   return settle(input, {
     conditions: [{ type: ConditionType.Ready, status: "False", reason: Reason.Queued, message }],
     events: [],
     next: { kind: "queued", delayMs: waitMs },
     retry: false,
   });
+}
+
+/**
+ * The status of a CustomHostname that waits behind others for its first reconcile (waiting-status.ts): queued,
+ * with the DNS records its customer must create. Undefined when it has a status already, is being deleted, or is
+ * blocked: its reconcile says so.
+ */
+export function statusWhileWaiting(input: CustomHostnameInput): CustomHostnameStatus | undefined {
+  const { object } = input;
+  if (object.status?.requiredCNAME || object.metadata.deletionTimestamp || blockingProblem(input))
+    return undefined;
+  return queued(input, 0).status;
 }
 
 /** The refresh annotation's value when it asks for a refresh not yet made, else undefined. */

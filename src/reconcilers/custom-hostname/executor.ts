@@ -15,7 +15,7 @@ import type { CustomHostnameMetricState } from "../../metrics/operator-metrics.t
 import type { CloudflareAccess, CredentialsState } from "../../zones/cloudflare-access.ts";
 import type { ZonePoller } from "../../zones/zone-poller.ts";
 import { runSteps } from "../step-runner.ts";
-import type { HostnameClaims } from "./claims.ts";
+import { type HostnameClaims, zoneThroughOrigin } from "./claims.ts";
 import { decideCustomHostname } from "./decide.ts";
 import type { DnsRefreshPolicy } from "./dns-status.ts";
 import type { CustomerDnsWatcher } from "./dns-watcher.ts";
@@ -85,9 +85,7 @@ export class CustomHostnameExecutor {
       reason: "CredentialsCheckFailed",
       message: `FallbackOrigin ${object.spec.fallbackOriginRef.name} not found`,
     };
-    const zoneOf = (claimant: CustomHostname) =>
-      origins.get(claimant.spec.fallbackOriginRef.name)?.spec.zoneId;
-    const conflict = claims.conflictFor(object, zoneOf);
+    const conflict = claims.conflictFor(object, zoneThroughOrigin(origins));
     const dns = this.#options.dns;
 
     return runSteps({
