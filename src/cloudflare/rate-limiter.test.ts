@@ -81,6 +81,27 @@ describe("the per-credential request budget", () => {
     expect(limiter.estimatedWaitMs(19)).toBe(20_000);
   });
 
+  it("estimates a long queue's turns from a window spent over time, as the calls would go", async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiterRegistry({ policy, clock }).forCredential("fp-a");
+    // 19 routine calls, one every 500 ms: they age out from 500 ms from now, one every 500 ms.
+    for (let call = 0; call < 19; call++) {
+      limiter.tryTake();
+      clock.advance(500);
+    }
+    const estimates = Array.from({ length: 60 }, (_, ahead) => limiter.estimatedWaitMs(ahead));
+    // Then 60 callers queue and each notes when it went: the estimates must be those times.
+    const start = clock.now();
+    const went: number[] = [];
+    for (let call = 0; call < 60; call++) {
+      await limiter.take();
+      went.push(clock.now() - start);
+    }
+    expect(estimates).toEqual(went);
+    expect(estimates.slice(0, 3)).toEqual([500, 1_000, 1_500]);
+    expect(estimates[19]).toBe(10_500);
+  });
+
   it("abandons every wait when closed, and starts no call afterwards", async () => {
     const clock = new ManualClock();
     const registry = new RateLimiterRegistry({ policy, clock });

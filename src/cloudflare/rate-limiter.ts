@@ -117,15 +117,13 @@ export class CredentialRateLimiter {
     const position = this.#waiters.urgent.length + this.#waiters.routine.length + ahead;
     const limit = this.#limit("routine");
     const start = Math.max(now, this.#pausedUntil);
-    // Play the queue forward: each call goes once the call `limit` places before it has aged out of the window.
-    const times = [...this.#sent];
-    let at = start;
-    for (let call = 0; call <= position; call++) {
-      const blocker = times[times.length - limit];
-      at = Math.max(start, blocker === undefined ? start : blocker + this.#windowMs);
-      times.push(at);
-    }
-    return at - now;
+    // Each call goes once the call `limit` places before it has aged out of the window. For the first `limit`
+    // calls that is a call already sent (or none); every later call goes one window after the call `limit`
+    // places before it. So the call at `position` goes whole windows after the call at `position % limit`.
+    const windows = Math.floor(position / limit);
+    const blocker = this.#sent[this.#sent.length - limit + (position % limit)];
+    const first = blocker === undefined ? start : Math.max(start, blocker + this.#windowMs);
+    return first + windows * this.#windowMs - now;
   }
 
   /** Takes a call from the budget if one of this class may go now and nobody of its class is waiting. */
