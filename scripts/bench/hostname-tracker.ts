@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { type KubeApiClient, KubeApiError } from "../../src/kube/api-client.ts";
 
@@ -52,7 +51,6 @@ export class HostnameTracker {
   /** When the watch last showed any CustomHostname change (a status write included). */
   lastChangeAt = Date.now();
   readonly #kube: KubeApiClient;
-  readonly #kubeConfig: KubeConfig;
   readonly #path: string;
   readonly #countRequest: (key: string) => void;
   #waiters: Waiter[] = [];
@@ -61,7 +59,6 @@ export class HostnameTracker {
 
   private constructor(kube: KubeApiClient, namespace: string, countRequest: (key: string) => void) {
     this.#kube = kube;
-    this.#kubeConfig = kube.kubeConfig;
     this.#path = `/apis/${API_GROUP_VERSION}/namespaces/${namespace}/customhostnames`;
     this.#countRequest = countRequest;
   }
@@ -80,16 +77,20 @@ export class HostnameTracker {
   async #listAndWatch(): Promise<void> {
     const list = await this.#list();
     for (const item of list.items) this.#observe("ADDED", item);
-    this.#abort = await new Watch(this.#kubeConfig).watch(
-      this.#path,
-      { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true },
-      (phase, object: WatchedHostname) => this.#observe(phase, object),
-      () => {
+    this.#abort = new AbortController();
+    void this.#kube
+      .watch(
+        this.#path,
+        { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true },
+        (phase, object) => this.#observe(phase, object as WatchedHostname),
+        this.#abort.signal,
+      )
+      .catch(() => undefined)
+      .finally(() => {
         // The API server counts a watch when it ends; so does the bench.
         this.#countRequest("WATCH customhostnames");
         if (!this.#stopped) void this.#listAndWatch().catch(() => undefined);
-      },
-    );
+      });
   }
 
   /** Lists, retrying while a just-established CRD's storage is still initializing (429) or the server fails. */

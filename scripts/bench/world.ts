@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { type ControlPlane, startControlPlane } from "../../src/controlplane/control-plane.ts";
 import { KubeApiClient } from "../../src/kube/api-client.ts";
+import { kubeconfigConnection } from "../../src/kube/connection.ts";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.ts";
 import { HostnameTracker } from "./hostname-tracker.ts";
 import type { RatePolicy } from "./options.ts";
@@ -95,13 +95,11 @@ export class BenchWorld {
   readonly ownRequests = new Map<string, number>();
   tracker!: HostnameTracker;
 
-  private constructor(plane: ControlPlane, simulator: RunningSimulator, token: string) {
+  private constructor(plane: ControlPlane, simulator: RunningSimulator, token: string, kube: KubeApiClient) {
     this.plane = plane;
     this.simulator = simulator;
     this.token = token;
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(plane.kubeconfigPath);
-    this.kube = new KubeApiClient(kubeConfig);
+    this.kube = kube;
   }
 
   static async start(options: {
@@ -122,7 +120,8 @@ export class BenchWorld {
         timeScale: options.timeScale,
         dnsPort: 0,
       });
-      const world = new BenchWorld(plane, simulator, token);
+      const kube = new KubeApiClient(await kubeconfigConnection(plane.kubeconfigPath));
+      const world = new BenchWorld(plane, simulator, token, kube);
       await world.#installPrerequisites();
       world.tracker = await HostnameTracker.start(world.kube, BENCH_NAMESPACE, (key) => world.countOwn(key));
       return world;

@@ -3,13 +3,13 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs, promisify } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { ConditionType } from "../api/conditions.ts";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import { startControlPlane } from "../controlplane/control-plane.ts";
 import { gatewayApiCrds } from "../controlplane/tools.ts";
 import { parseDnsServers } from "../dns/resolver.ts";
+import { kubeconfigConnection } from "../kube/connection.ts";
 import { findCondition } from "../kube/status-conditions.ts";
 import { Operator } from "../operator/operator.ts";
 import { startSimulator } from "../simulator/index.ts";
@@ -140,11 +140,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
     }
 
     const logFile = join(plane.dir, "operator.log");
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(plane.kubeconfigPath);
+    const kube = await kubeconfigConnection(plane.kubeconfigPath);
     const operator = new Operator(
       {
-        kubeConfig,
+        kube,
         credentialsNamespace: "cfsaas-system",
         cloudflareApiUrl: simulator.url,
         workers: 4,

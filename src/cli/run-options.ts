@@ -4,7 +4,7 @@ import { parseDnsServers } from "../dns/resolver.ts";
 import type { OperatorConfig } from "../operator/operator.ts";
 
 /** Everything `run` takes: the operator's settings plus where to find the cluster and how much to log. */
-export type RunOptions = Omit<OperatorConfig, "kubeConfig"> & {
+export type RunOptions = Omit<OperatorConfig, "kube"> & {
   kubeconfig: string | undefined;
   logLevel: string;
 };

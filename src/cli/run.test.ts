@@ -1,10 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { loadKubeConfig, type Runnable, runUntilStopped } from "./run.ts";
+import { type Runnable, runUntilStopped } from "./run.ts";
 
 const silent = pino({ level: "silent" });
 
@@ -89,66 +86,6 @@ describe("runUntilStopped", () => {
     const operator = fakeOperator(async () => AbortSignal.abort());
     await expect(runUntilStopped(operator, silent, {})).resolves.toBe(1);
     expect(operator.calls).toEqual(["start", "stop"]);
-  });
-});
-
-describe("loadKubeConfig", () => {
-  it("refuses at once outside a pod without a kubeconfig, saying what to pass", () => {
-    expect(() => loadKubeConfig(undefined, {})).toThrow(/--kubeconfig=PATH \(or set KUBECONFIG\)/);
-    expect(() => loadKubeConfig(undefined, { KUBERNETES_SERVICE_HOST: "10.0.0.1" })).toThrow(
-      /KUBERNETES_SERVICE_PORT/,
-    );
-  });
-
-  it("refuses at once a kubeconfig that names no current cluster", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cfsaas-kubeconfig-"));
-    try {
-      const path = join(dir, "kubeconfig");
-      writeFileSync(path, "{}");
-      expect(() => loadKubeConfig(path, {})).toThrow(`the kubeconfig ${path} has no current cluster`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("uses the kubeconfig file given", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cfsaas-kubeconfig-"));
-    try {
-      const path = join(dir, "kubeconfig");
-      writeFileSync(
-        path,
-        JSON.stringify({
-          apiVersion: "v1",
-          kind: "Config",
-          clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:6443" } }],
-          users: [{ name: "u", user: { token: "t" } }],
-          contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
-          "current-context": "x",
-        }),
-      );
-      expect(loadKubeConfig(path, {}).getCurrentCluster()?.server).toBe("https://127.0.0.1:6443");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("uses the pod's service account where Kubernetes says where the API server is", () => {
-    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
-    // loadFromCluster reads process.env itself.
-    process.env.KUBERNETES_SERVICE_HOST = "10.96.0.1";
-    process.env.KUBERNETES_SERVICE_PORT = "443";
-    try {
-      const kubeConfig = loadKubeConfig(undefined, process.env);
-      expect(kubeConfig.getCurrentCluster()?.server).toBe("https://10.96.0.1:443");
-    } finally {
-      for (const [name, value] of [
-        ["KUBERNETES_SERVICE_HOST", saved.host],
-        ["KUBERNETES_SERVICE_PORT", saved.port],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
   });
 });
 

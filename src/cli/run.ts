@@ -1,6 +1,6 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { describeEgressProxy, sharedPools } from "../cloudflare/index.ts";
+import { connectToKube } from "../kube/connection.ts";
 import { createLogger, errorFields } from "../logging/logger.ts";
 import { Operator } from "../operator/operator.ts";
 import { parseRunArgs, RUN_USAGE } from "./run-options.ts";
@@ -60,27 +60,6 @@ export async function runUntilStopped(
   return exitCode;
 }
 
-/**
- * The cluster `run` talks to: the kubeconfig file given, else the pod's service account. Outside a pod and
- * without a kubeconfig, or with a kubeconfig that names no cluster, there is nothing to connect to and the
- * client would retry forever ("Invalid URL") with /readyz failing: refuse at once instead, saying what to pass.
- */
-export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (path) kubeConfig.loadFromFile(path);
-  else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) kubeConfig.loadFromCluster();
-  else {
-    throw new Error(
-      "no cluster to connect to: pass --kubeconfig=PATH (or set KUBECONFIG), or run in a Kubernetes pod " +
-        "(KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set)",
-    );
-  }
-  if (!kubeConfig.getCurrentCluster()) {
-    throw new Error(`the kubeconfig ${path} has no current cluster: check its current-context`);
-  }
-  return kubeConfig;
-}
-
 /** `cfsaas-operator run`: the operator process. Exits 0 on SIGTERM/SIGINT after a clean stop, 1 on failure. */
 export async function runCommand(argv: string[]): Promise<void> {
   const parsed = parseRunArgs(argv);
@@ -89,11 +68,11 @@ export async function runCommand(argv: string[]): Promise<void> {
     return;
   }
   const { kubeconfig, logLevel, ...settings } = parsed.options;
-  const kubeConfig = loadKubeConfig(kubeconfig);
+  const kube = await connectToKube(kubeconfig);
   const logger = createLogger({ level: logLevel });
   // Throws on a malformed proxy URL before anything starts; never logs a proxy's user or password.
   const cloudflareProxy = describeEgressProxy(sharedPools.proxy);
-  const operator = new Operator({ ...settings, kubeConfig }, logger);
+  const operator = new Operator({ ...settings, kube }, logger);
   const exitCode = await runUntilStopped(operator, logger, {
     credentialsNamespace: settings.credentialsNamespace,
     cloudflareApiUrl: settings.cloudflareApiUrl,

@@ -1,5 +1,8 @@
-import { HttpMethod, type KubeConfig, RequestContext } from "@kubernetes/client-node";
+import { STATUS_CODES } from "node:http";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import { fetch } from "undici";
+import type { KubeConnection } from "./connection.ts";
 
 /** A Kubernetes `Status` failure, with the HTTP code and the server's reason (NotFound, Conflict, Gone…). */
 export class KubeApiError extends Error {
@@ -24,22 +27,22 @@ const patchContentTypes: Record<PatchType, string> = { merge: "application/merge
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/** A watch that went quiet this long is ended (the informer resumes it): a dead connection can be silent. */
+const WATCH_IDLE_TIMEOUT_MS = 30_000;
+
 /**
- * A thin JSON client for the Kubernetes REST API on top of the kubeconfig's authentication. The generated
- * clients of @kubernetes/client-node default patches to json-patch and turn list items into class instances
- * while watches deliver plain JSON; one raw client keeps every object the controllers see in the same shape.
+ * A thin JSON client for the Kubernetes REST API (docs/adr/0002-raw-json-client-and-own-informer.md): every
+ * object the controllers see is plain JSON, from lists and watches alike.
  */
 export class KubeApiClient {
-  readonly kubeConfig: KubeConfig;
+  readonly connection: KubeConnection;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.kubeConfig = kubeConfig;
+  constructor(connection: KubeConnection) {
+    this.connection = connection;
   }
 
   get server(): string {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig has no current cluster");
-    return cluster.server;
+    return this.connection.server;
   }
 
   async request<T>(
@@ -47,20 +50,17 @@ export class KubeApiClient {
     path: string,
     options: { query?: Query; body?: unknown; patchType?: PatchType; signal?: AbortSignal } = {},
   ): Promise<T> {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    const context = new RequestContext(url.toString(), HttpMethod[method]);
-    await this.kubeConfig.applySecurityAuthentication(context);
-    const headers: Record<string, string> = { ...context.getHeaders(), accept: "application/json" };
+    const { headers, dispatcher } = await this.connection.prepare();
+    const requestHeaders: Record<string, string> = { ...headers, accept: "application/json" };
     if (options.body !== undefined) {
-      headers["content-type"] = options.patchType ? patchContentTypes[options.patchType] : "application/json";
+      requestHeaders["content-type"] = options.patchType
+        ? patchContentTypes[options.patchType]
+        : "application/json";
     }
-    const response = await fetch(url, {
+    const response = await fetch(this.#url(path, options.query), {
       method,
-      headers,
-      dispatcher: context.getDispatcher(),
+      headers: requestHeaders,
+      dispatcher,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal ?? AbortSignal.timeout(30_000),
     });
@@ -80,5 +80,62 @@ export class KubeApiClient {
       );
     }
     return json as T;
+  }
+
+  /**
+   * Watches `path` (`?watch=true`), calling `onEvent` with each event's type and object, until the server ends
+   * the stream (resolves), `signal` aborts it or it stays silent for WATCH_IDLE_TIMEOUT_MS (rejects with an
+   * AbortError or a TimeoutError), or the request fails (rejects with a KubeApiError).
+   */
+  async watch(
+    path: string,
+    query: Query,
+    onEvent: (type: string, object: unknown) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const idle = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const stillAlive = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        idle.abort(new DOMException("the watch was silent too long", "TimeoutError"));
+      }, WATCH_IDLE_TIMEOUT_MS);
+      timer.unref();
+    };
+    try {
+      stillAlive();
+      const { headers, dispatcher } = await this.connection.prepare();
+      const response = await fetch(this.#url(path, { ...query, watch: true }), {
+        method: "GET",
+        headers: { ...headers, accept: "application/json" },
+        dispatcher,
+        signal: AbortSignal.any([signal, idle.signal]),
+      });
+      if (response.status !== 200 || !response.body) {
+        const text = await response.text().catch(() => "");
+        const reason = response.statusText || STATUS_CODES[response.status] || "Error";
+        throw new KubeApiError(response.status, reason, text || `watch ${path}: HTTP ${response.status}`);
+      }
+      stillAlive();
+      const body = Readable.fromWeb(response.body);
+      body.on("data", stillAlive);
+      for await (const line of createInterface({ input: body, crlfDelay: Number.POSITIVE_INFINITY })) {
+        if (!line) continue;
+        const event = JSON.parse(line) as { type: string; object: unknown };
+        onEvent(event.type, event.object);
+      }
+    } catch (error) {
+      throw idle.signal.aborted ? idle.signal.reason : error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #url(path: string, query: Query = {}): URL {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url;
   }
 }

@@ -1,4 +1,3 @@
-import { Watch } from "@kubernetes/client-node";
 import { type KubeApiClient, KubeApiError } from "./api-client.ts";
 
 export interface KubeObject {
@@ -34,11 +33,6 @@ export function objectKey(object: KubeObject): string {
 interface ObjectList<T> {
   metadata: { resourceVersion: string; continue?: string };
   items: T[];
-}
-
-interface WatchStatus {
-  code?: number;
-  message?: string;
 }
 
 export interface InformerOptions {
@@ -87,7 +81,7 @@ export class Informer<T extends KubeObject> {
   #synced = false;
   #syncWaiters: Array<() => void> = [];
   #stopped = true;
-  #watch: AbortController | undefined;
+  #watching: AbortController | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #resyncTimer: NodeJS.Timeout | undefined;
   #failures = 0;
@@ -127,7 +121,7 @@ export class Informer<T extends KubeObject> {
 
   stop(): void {
     this.#stopped = true;
-    this.#watch?.abort();
+    this.#watching?.abort();
     clearTimeout(this.#retryTimer);
     clearInterval(this.#resyncTimer);
     for (const resolve of this.#syncWaiters.splice(0)) resolve();
@@ -147,7 +141,7 @@ export class Informer<T extends KubeObject> {
     try {
       await this.#list();
       this.#failures = 0;
-      await this.#startWatch();
+      await this.#watch();
     } catch (error) {
       this.#retry(error);
     }
@@ -198,38 +192,40 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  async #startWatch(): Promise<void> {
-    if (this.#stopped) return;
-    let relist = false;
-    const watch = new Watch(this.#api.kubeConfig);
-    this.#watch = await watch.watch(
-      this.#options.path,
-      { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-      (type: string, object: T | WatchStatus) => {
-        if (type === "ERROR") {
-          // 410 Gone: our resourceVersion was compacted away; anything else is as bad. Both mean relist.
-          relist = true;
-          this.#watch?.abort();
-          return;
-        }
-        const item = object as T;
-        if (item.metadata?.resourceVersion) this.#resourceVersion = item.metadata.resourceVersion;
-        if (type === "BOOKMARK") return;
-        this.#apply(type, this.#options.transform(item));
-      },
-      (error: unknown) => {
+  /**
+   * Watches from the last version seen until a relist is needed (it then throws): a clean end or an idle timeout
+   * resumes the watch from there, as client-go's reflector does.
+   */
+  async #watch(): Promise<void> {
+    while (!this.#stopped) {
+      let relist = false;
+      const watching = new AbortController();
+      this.#watching = watching;
+      try {
+        await this.#api.watch(
+          this.#options.path,
+          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
+          (type, object) => {
+            if (type === "ERROR") {
+              // 410 Gone: our resourceVersion was compacted away; anything else is as bad. Both mean relist.
+              relist = true;
+              watching.abort();
+              return;
+            }
+            const item = object as T;
+            if (item.metadata?.resourceVersion) this.#resourceVersion = item.metadata.resourceVersion;
+            if (type === "BOOKMARK") return;
+            this.#apply(type, this.#options.transform(item));
+          },
+          watching.signal,
+        );
+      } catch (error) {
         if (this.#stopped) return;
-        if (relist) this.#retry(new KubeApiError(410, "Gone", "watch expired; relisting"));
-        else if (
-          !error ||
-          (error as Error).name === "TimeoutError" ||
-          (error as Error).name === "AbortError"
-        ) {
-          // A clean end or an idle timeout: resume from the last version seen, no relist needed.
-          void this.#startWatch().catch((failure) => this.#retry(failure));
-        } else this.#retry(error);
-      },
-    );
+        if (relist) throw new KubeApiError(410, "Gone", "watch expired; relisting");
+        const name = (error as Error | undefined)?.name;
+        if (name !== "TimeoutError" && name !== "AbortError") throw error;
+      }
+    }
   }
 
   #apply(type: string, object: T): void {

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { hostname as machineName } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { CustomHostname } from "../api/custom-hostname.ts";
 import type { FallbackOrigin } from "../api/fallback-origin.ts";
@@ -8,6 +7,7 @@ import type { SourceName } from "../api/sources.ts";
 import { RateLimiterRegistry } from "../cloudflare/index.ts";
 import { DnsResolver, type DnsServer, systemDnsServers } from "../dns/resolver.ts";
 import { isNotFound, KubeApiClient } from "../kube/api-client.ts";
+import type { KubeConnection } from "../kube/connection.ts";
 import type { ControllerObserver, Runnable } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { Informer } from "../kube/informer.ts";
@@ -26,7 +26,7 @@ import { type RouteObject, type RouteSource, routeKinds } from "../reconcilers/s
 import { CloudflareAccess, type SecretObject } from "../zones/cloudflare-access.ts";
 
 export interface OperatorConfig {
-  kubeConfig: KubeConfig;
+  kube: KubeConnection;
   credentialsNamespace: string;
   cloudflareApiUrl: string;
   workers: number;
@@ -84,7 +84,7 @@ export class Operator {
   constructor(config: OperatorConfig, logger: Logger) {
     this.#config = config;
     this.#logger = logger;
-    const api = new KubeApiClient(config.kubeConfig);
+    const api = new KubeApiClient(config.kube);
     this.#api = api;
     this.metrics = new OperatorMetrics({ perObjectSeries: config.perObjectMetrics });
     const informer = <T extends CustomHostname | FallbackOrigin | SecretObject | RouteObject>(

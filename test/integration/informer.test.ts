@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { KubeApiClient } from "../../src/kube/api-client.ts";
+import { kubeconfigConnection } from "../../src/kube/connection.ts";
 import { Informer, type InformerEvent, type KubeObject } from "../../src/kube/informer.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 
@@ -11,7 +12,7 @@ describe("Informer against a real API server", () => {
   const cluster = useControlPlane();
 
   function configMapInformer(namespace: string, options: { pageSize?: number; resyncMs?: number } = {}) {
-    const api = new KubeApiClient(cluster.kubeConfig);
+    const api = new KubeApiClient(cluster.connection);
     const informer = new Informer<ConfigMap>(api, {
       path: `/api/v1/namespaces/${namespace}/configmaps`,
       ...options,
@@ -23,7 +24,7 @@ describe("Informer against a real API server", () => {
 
   it("lists every page of existing objects, then sees creates, updates and deletes through its watch", async () => {
     const namespace = await cluster.namespace("informer");
-    const api = new KubeApiClient(cluster.kubeConfig);
+    const api = new KubeApiClient(cluster.connection);
     for (let i = 0; i < 7; i++) {
       await api.request("POST", `/api/v1/namespaces/${namespace}/configmaps`, {
         body: { metadata: { name: `cm-${i}` }, data: { i: String(i) } },
@@ -63,7 +64,7 @@ describe("Informer against a real API server", () => {
 
   it("survives a restart of the API server: relists and sees what changed while it was down", async () => {
     const namespace = await cluster.namespace("restart");
-    const api = new KubeApiClient(cluster.kubeConfig);
+    const api = new KubeApiClient(cluster.connection);
     await api.request("POST", `/api/v1/namespaces/${namespace}/configmaps`, {
       body: { metadata: { name: "before" } },
     });
@@ -91,7 +92,7 @@ describe("Informer against a real API server", () => {
 
   it("re-announces cached objects on every resync", async () => {
     const namespace = await cluster.namespace("resync");
-    const api = new KubeApiClient(cluster.kubeConfig);
+    const api = new KubeApiClient(cluster.connection);
     await api.request("POST", `/api/v1/namespaces/${namespace}/configmaps`, {
       body: { metadata: { name: "one" } },
     });
@@ -106,9 +107,7 @@ describe("Informer against a real API server", () => {
   it("keeps retrying while it is forbidden, and fills its cache once access is granted", async () => {
     const namespace = await cluster.namespace("forbidden");
     const kubeconfigPath = await cluster.plane.kubeconfigFor("informer-user");
-    const { KubeConfig } = await import("@kubernetes/client-node");
-    const restricted = new KubeConfig();
-    restricted.loadFromFile(kubeconfigPath);
+    const restricted = await kubeconfigConnection(kubeconfigPath);
     const errors: unknown[] = [];
     const informer = new Informer<ConfigMap>(new KubeApiClient(restricted), {
       path: `/api/v1/namespaces/${namespace}/configmaps`,

@@ -1,6 +1,10 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it, vi } from "vitest";
 import { KubeApiClient } from "../../src/kube/api-client.ts";
+import { connectToKube } from "../../src/kube/connection.ts";
 import { EventRecorder } from "../../src/kube/events.ts";
 import type { KubeObject } from "../../src/kube/informer.ts";
 import { LeaderElector } from "../../src/kube/leader-election.ts";
@@ -65,7 +69,7 @@ interface Widget extends KubeObject {
 
 describe("Kubernetes plumbing against a real API server", () => {
   const cluster = useControlPlane();
-  const api = () => new KubeApiClient(cluster.kubeConfig);
+  const api = () => new KubeApiClient(cluster.connection);
 
   async function widget(namespace: string, name: string): Promise<Widget> {
     return api().request<Widget>("POST", `/apis/test.cfsaas.dev/v1/namespaces/${namespace}/widgets`, {
@@ -108,6 +112,29 @@ describe("Kubernetes plumbing against a real API server", () => {
     await expect(writeStatus(api(), widgets, first, { phase: "Stale" })).rejects.toMatchObject({
       status: 409,
     });
+  });
+
+  it("reaches the API server as a pod does: the mounted service account token and CA", async () => {
+    const namespace = await cluster.namespace("in-pod");
+    expect((await cluster.kubectl(["create", "serviceaccount", "probe", "-n", namespace])).code).toBe(0);
+    const token = await cluster.kubectl(["create", "token", "probe", "-n", namespace]);
+    expect(token.code, token.stderr).toBe(0);
+    const mounted = mkdtempSync(join(tmpdir(), "cfsaas-serviceaccount-"));
+    try {
+      writeFileSync(join(mounted, "token"), token.stdout.trim());
+      copyFileSync(cluster.plane.caCert, join(mounted, "ca.crt"));
+      const { hostname, port } = new URL(cluster.plane.server);
+      const env = { KUBERNETES_SERVICE_HOST: hostname, KUBERNETES_SERVICE_PORT: port };
+      const inPod = new KubeApiClient(await connectToKube(undefined, env, mounted));
+      const review = await inPod.request<{ status: { userInfo: { username: string } } }>(
+        "POST",
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        { body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } },
+      );
+      expect(review.status.userInfo.username).toBe(`system:serviceaccount:${namespace}:probe`);
+    } finally {
+      rmSync(mounted, { recursive: true, force: true });
+    }
   });
 
   it("adds and removes a finalizer, and loses no concurrent change", async () => {
@@ -187,7 +214,7 @@ describe("Kubernetes plumbing against a real API server", () => {
 
     it("takes over from a leader that vanished without releasing, once its lease has expired", async () => {
       const namespace = await cluster.namespace("lease");
-      const crashed = new KubeApiClient(cluster.kubeConfig);
+      const crashed = new KubeApiClient(cluster.connection);
       const now = new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
       await crashed.request("POST", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
         body: {

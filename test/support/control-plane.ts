@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll } from "vitest";
 import { type ControlPlane, startControlPlane } from "../../src/controlplane/control-plane.ts";
+import { KubeApiClient } from "../../src/kube/api-client.ts";
+import { type KubeConnection, kubeconfigConnection } from "../../src/kube/connection.ts";
 
 export interface CommandResult {
   code: number;
@@ -32,7 +33,8 @@ export function runCommand(
 
 export interface TestCluster {
   plane: ControlPlane;
-  kubeConfig: KubeConfig;
+  /** How the operator's own code reaches this control plane, as its admin. */
+  connection: KubeConnection;
   /** kubectl against this control plane, as the admin unless another kubeconfig is given. */
   kubectl(args: string[], options?: { input?: string; kubeconfig?: string }): Promise<CommandResult>;
   /** A fresh namespace for one test; nothing is shared between tests through it. */
@@ -47,12 +49,11 @@ export function useControlPlane(): TestCluster {
   const cluster = {} as TestCluster;
   beforeAll(async () => {
     const plane = await startControlPlane();
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(plane.kubeconfigPath);
-    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const connection = await kubeconfigConnection(plane.kubeconfigPath);
+    const api = new KubeApiClient(connection);
     Object.assign(cluster, {
       plane,
-      kubeConfig,
+      connection,
       kubectl: (args: string[], options: { input?: string; kubeconfig?: string } = {}) =>
         runCommand("kubectl", args, {
           env: { ...process.env, KUBECONFIG: options.kubeconfig ?? plane.kubeconfigPath },
@@ -60,7 +61,7 @@ export function useControlPlane(): TestCluster {
         }),
       async namespace(prefix = "test") {
         const name = `${prefix}-${randomBytes(4).toString("hex")}`;
-        await core.createNamespace({ body: { metadata: { name } } });
+        await api.request("POST", "/api/v1/namespaces", { body: { metadata: { name } } });
         return name;
       },
     } satisfies TestCluster);
