@@ -8,6 +8,7 @@ import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
 import { runCommand, useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
+  createCredentialsSecret,
   fallbackOriginManifest,
   getObject,
   leaseHolder,
@@ -103,16 +104,7 @@ describe("a kustomize overlay of deploy/ into another namespace", () => {
     const world = await startSaasWorld();
     let operator: OperatorProcess | undefined;
     try {
-      const secret = await cluster.kubectl([
-        "create",
-        "secret",
-        "generic",
-        "cloudflare-api",
-        "-n",
-        overlayNamespace,
-        `--from-literal=apiToken=${world.token}`,
-      ]);
-      expect(secret.code, secret.stderr).toBe(0);
+      await createCredentialsSecret(cluster, overlayNamespace, world.token);
       const token = await cluster.kubectl(["create", "token", "cfsaas-operator", "-n", overlayNamespace]);
       expect(token.code, token.stderr).toBe(0);
       operator = await startOperator({

@@ -10,6 +10,7 @@ import { locateTools } from "../../src/controlplane/tools.ts";
 import { runCommand, useControlPlane } from "../support/control-plane.ts";
 import {
   applyManifest,
+  createCredentialsSecret,
   getObject,
   installGatewayApiCrds,
   leaseHolder,
@@ -947,15 +948,7 @@ describe("the chart and deploy/ against a real API server", () => {
       const world = await startSaasWorld();
       let operator: OperatorProcess | undefined;
       try {
-        await kubectl([
-          "create",
-          "secret",
-          "generic",
-          "cloudflare-api",
-          "-n",
-          credentials,
-          `--from-literal=apiToken=${world.token}`,
-        ]);
+        await createCredentialsSecret(cluster, credentials, world.token);
         const token = (await kubectl(["create", "token", "cfsaas-operator", "-n", release])).trim();
         operator = await startOperator({
           kubeconfig: await cluster.plane.kubeconfigForToken(token),
@@ -1073,15 +1066,7 @@ describe("the chart and deploy/ against a real API server", () => {
       const world = await startSaasWorld();
       let operator: OperatorProcess | undefined;
       try {
-        await kubectl([
-          "create",
-          "secret",
-          "generic",
-          "cloudflare-api",
-          "-n",
-          credentials,
-          `--from-literal=apiToken=${world.token}`,
-        ]);
+        await createCredentialsSecret(cluster, credentials, world.token);
         const token = (await kubectl(["create", "token", name, "-n", release])).trim();
         operator = await startOperator({
           kubeconfig: await cluster.plane.kubeconfigForToken(token),

@@ -222,20 +222,30 @@ export async function installOperatorPrerequisites(cluster: TestCluster, token: 
       "crd/fallbackorigins.cfsaas.dev",
     ],
     ["create", "namespace", "cfsaas-system"],
-    [
-      "create",
-      "secret",
-      "generic",
-      "cloudflare-api",
-      "-n",
-      "cfsaas-system",
-      `--from-literal=apiToken=${token}`,
-    ],
   ]) {
-    const result = await cluster.kubectl(args);
-    if (result.code !== 0 && !result.stderr.includes("AlreadyExists")) {
-      throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
-    }
+    await kubectlOrThrow(cluster, args);
+  }
+  await createCredentialsSecret(cluster, "cfsaas-system", token);
+}
+
+/** The Secret `cloudflare-api` (key apiToken) that FallbackOrigins name, as a user creates it; one there stays. */
+export async function createCredentialsSecret(
+  cluster: TestCluster,
+  namespace: string,
+  token: string,
+): Promise<void> {
+  const literal = `--from-literal=apiToken=${token}`;
+  await kubectlOrThrow(cluster, ["create", "secret", "generic", "cloudflare-api", "-n", namespace, literal]);
+}
+
+async function kubectlOrThrow(cluster: TestCluster, args: string[]): Promise<void> {
+  const result = await cluster.kubectl(args);
+  if (result.code !== 0 && !result.stderr.includes("AlreadyExists")) {
+    // The token is a secret even in tests: the error names the command without it.
+    const command = args
+      .map((arg) => (arg.startsWith("--from-literal=") ? "--from-literal=…" : arg))
+      .join(" ");
+    throw new Error(`kubectl ${command} failed: ${result.stderr}`);
   }
 }
 
