@@ -10,7 +10,7 @@ import { CloudflareCredentials, type CredentialsSpec } from "./credentials.ts";
 import { CloudflareApiError } from "./errors.ts";
 import { type AttemptObserver, CloudflareHttp, PoolRegistry } from "./http.ts";
 import { nextPage } from "./pagination.ts";
-import { type Headroom, RateLimiterRegistry } from "./rate-limiter.ts";
+import { type Headroom, RateLimiterRegistry, type RateLimitPolicy } from "./rate-limiter.ts";
 import { routes } from "./routes.ts";
 import {
   type CreateCustomHostnameBody,
@@ -105,6 +105,11 @@ export class CloudflareClient {
    */
   estimatedWaitMs(ahead = 0): number {
     return this.#limiters.forCredential(this.credentials.fingerprint).estimatedWaitMs(ahead);
+  }
+
+  /** The request budget of this client's credential (`--request-budget`). */
+  get requestBudget(): RateLimitPolicy {
+    return this.#limiters.forCredential(this.credentials.fingerprint).policy;
   }
 
   /** Headroom of this client's credential, shared with every other client of it. */

@@ -166,6 +166,11 @@ export class CredentialRateLimiter {
     if (limit.remaining <= 0) this.pauseFor(Math.max(1, limit.resetSeconds));
   }
 
+  /** The budget itself: requests per window. */
+  get policy(): RateLimitPolicy {
+    return this.#policy;
+  }
+
   headroom(): Headroom {
     const now = this.#prune();
     const local = Math.max(0, this.#policy.requests - this.#sent.length);

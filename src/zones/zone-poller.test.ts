@@ -33,13 +33,14 @@ function fakeClient(zone: CloudflareHostname[]) {
   };
 }
 
-function poller(now: () => number) {
+function poller(now: () => number, more: Partial<ConstructorParameters<typeof ZonePoller>[0]> = {}) {
   return new ZonePoller({
     intervalMs: 60_000,
     zones: async () => [],
     onRefreshed: () => {},
     onError: () => {},
     now,
+    ...more,
   });
 }
 
@@ -62,6 +63,31 @@ describe("ZonePoller", () => {
     const zones = poller(() => 1000);
     expect((await zones.refresh({ zoneId: "z", client: fakeClient(names).client }))?.pages).toBe(3);
     expect((await zones.refresh({ zoneId: "empty", client: fakeClient([]).client }))?.pages).toBe(1);
+  });
+
+  it("postpones a periodic listing when asked, and keeps the last snapshot in use until the next one", async () => {
+    let now = 1000;
+    let postpone = true;
+    const fake = fakeClient([hostname("a.example.com")]);
+    const refreshed: number[] = [];
+    const zones = poller(() => now, {
+      zones: async () => [{ zoneId: "z", client: fake.client }],
+      onRefreshed: (snapshot) => refreshed.push(snapshot.takenAt),
+      postpone: (_zone, last) => postpone && last !== undefined,
+    });
+    await zones.start();
+    expect(refreshed).toEqual([1000]);
+    now += 10 * 60_000;
+    await zones.pollAll();
+    expect(refreshed).toEqual([1000]);
+    // Far past two intervals, and still the snapshot the reconciles use: the next listing was postponed.
+    expect(zones.snapshot("z")?.takenAt).toBe(1000);
+    postpone = false;
+    await zones.pollAll();
+    expect(refreshed).toEqual([1000, now]);
+    now += 3 * 60_000;
+    expect(zones.snapshot("z")).toBeUndefined();
+    await zones.stop();
   });
 
   it("keeps our own create and delete in a listing that started before them", async () => {

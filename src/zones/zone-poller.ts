@@ -22,6 +22,11 @@ export interface ZonePollerOptions {
   /** Called after each successful refresh, so the zone's CustomHostnames are reconciled from it. */
   onRefreshed: (snapshot: ZoneSnapshot) => void;
   onError: (zoneId: string, error: unknown) => void;
+  /**
+   * Whether a zone's periodic listing waits now (the last listing is given): while a rollout's creates wait for
+   * the request budget, listings are spaced out (custom-hostname/controller.ts). The last snapshot stays in use.
+   */
+  postpone?: (zone: PolledZone, last: ZoneSnapshot | undefined) => boolean;
   now?: () => number;
 }
 
@@ -31,7 +36,7 @@ export interface ZonePollerOptions {
  * snapshot, and only hostnames still validating are fetched one by one on their own schedule.
  */
 export class ZonePoller {
-  readonly #options: Required<ZonePollerOptions>;
+  readonly #options: Required<Omit<ZonePollerOptions, "postpone">> & Pick<ZonePollerOptions, "postpone">;
   readonly #snapshots = new Map<string, ZoneSnapshot & { byHostname: Map<string, CloudflareHostname> }>();
   /**
    * Our own writes per zone and hostname (undefined: deleted), with when they were made: a listing that started
@@ -41,6 +46,8 @@ export class ZonePoller {
     string,
     Map<string, { hostname: CloudflareHostname | undefined; at: number }>
   >();
+  /** Zones whose last periodic listing was postponed: their snapshot stays in use until the next one. */
+  readonly #postponed = new Set<string>();
   /** One listing per zone at a time: callers asking for the same zone share it. */
   readonly #listings = new Map<string, Promise<ZoneSnapshot | undefined>>();
   #timer: NodeJS.Timeout | undefined;
@@ -56,13 +63,15 @@ export class ZonePoller {
   }
 
   /**
-   * The zone's snapshot while it is younger than two intervals: the reconciles a refresh triggers may take
-   * longer than one interval on a large fleet, and a late poll should not turn them into one GET each.
+   * The zone's snapshot while it is younger than two intervals (the reconciles a refresh triggers may take
+   * longer than one interval on a large fleet, and a late poll should not turn them into one GET each), or while
+   * its next listing is postponed: the operator's own writes keep it current for what it does meanwhile.
    */
   snapshot(zoneId: string): ZoneSnapshot | undefined {
     const snapshot = this.#snapshots.get(zoneId);
-    if (!snapshot || this.#options.now() - snapshot.takenAt >= 2 * this.#options.intervalMs) return undefined;
-    return snapshot;
+    if (!snapshot) return undefined;
+    const young = this.#options.now() - snapshot.takenAt < 2 * this.#options.intervalMs;
+    return young || this.#postponed.has(zoneId) ? snapshot : undefined;
   }
 
   /**
@@ -139,6 +148,10 @@ export class ZonePoller {
     }
     for (const zone of zones) {
       if (this.#stopped) return;
+      if (this.#options.postpone?.(zone, this.#snapshots.get(zone.zoneId))) {
+        this.#postponed.add(zone.zoneId);
+        continue;
+      }
       const snapshot = await this.refresh(zone);
       if (snapshot) this.#options.onRefreshed(snapshot);
     }
@@ -161,6 +174,7 @@ export class ZonePoller {
       }
       const snapshot = { zoneId, takenAt, byHostname, pages };
       this.#snapshots.set(zoneId, snapshot);
+      this.#postponed.delete(zoneId);
       return snapshot;
     } catch (error) {
       this.#options.onError(zoneId, error);

@@ -3,6 +3,7 @@ import {
   chownSync,
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -106,7 +107,8 @@ describe("the container image", () => {
   const cluster = useControlPlane();
   let world: SaasWorld;
   let flags: string[];
-  let kubeconfig: string;
+  /** What the kubelet mounts in a pod: the service account's token and the cluster's CA. */
+  let serviceAccount: string;
 
   beforeAll(async () => {
     await podmanOk(["load", "--quiet", "--input", baseImageArchive()]);
@@ -133,11 +135,31 @@ describe("the container image", () => {
     flags = await runFlags();
     world = await startSaasWorld();
     await installOperatorPrerequisites(cluster, world.token);
-    // The control plane's kubeconfig is root's, mode 0600: the operator's user gets its own read-only copy.
-    kubeconfig = join(store, "kubeconfig");
-    copyFileSync(cluster.plane.kubeconfigPath, kubeconfig);
-    chownSync(kubeconfig, UID, UID);
-    chmodSync(kubeconfig, 0o400);
+    // It runs as in a pod: a service account (here bound to cluster-admin: the chart's least-privilege roles
+    // are tested by packaging-chart.test.ts), its token and the CA where the kubelet mounts them.
+    for (const args of [
+      ["create", "serviceaccount", "cfsaas-operator", "-n", "cfsaas-system"],
+      [
+        "create",
+        "clusterrolebinding",
+        "cfsaas-operator-image-test",
+        "--clusterrole=cluster-admin",
+        "--serviceaccount=cfsaas-system:cfsaas-operator",
+      ],
+    ]) {
+      const result = await cluster.kubectl(args);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const token = await cluster.kubectl(["create", "token", "cfsaas-operator", "-n", "cfsaas-system"]);
+    expect(token.code, token.stderr).toBe(0);
+    serviceAccount = join(store, "serviceaccount");
+    mkdirSync(serviceAccount);
+    writeFileSync(join(serviceAccount, "token"), token.stdout.trim());
+    copyFileSync(cluster.plane.caCert, join(serviceAccount, "ca.crt"));
+    for (const file of ["token", "ca.crt"]) {
+      chownSync(join(serviceAccount, file), UID, UID);
+      chmodSync(join(serviceAccount, file), 0o400);
+    }
   }, 400_000);
 
   afterAll(async () => {
@@ -175,9 +197,17 @@ describe("the container image", () => {
     expect(run.stderr).toContain("no cluster to connect to: pass --kubeconfig=PATH");
   });
 
-  it("runs read-only as its non-root user: brings objects to Ready, serves health and metrics, stops on SIGTERM with 0, writes nothing", async () => {
+  it("runs read-only as its non-root user, as in a pod: brings objects to Ready, serves health and metrics, stops on SIGTERM with 0, writes nothing", async () => {
     const metricsPort = await freePort();
-    const mounts = ["-v", `${kubeconfig}:/kubeconfig:ro`];
+    const { hostname: apiHost, port: apiPort } = new URL(cluster.plane.server);
+    const mounts = [
+      "-v",
+      `${serviceAccount}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
+      "--env",
+      `KUBERNETES_SERVICE_HOST=${apiHost}`,
+      "--env",
+      `KUBERNETES_SERVICE_PORT=${apiPort}`,
+    ];
     // What podman itself adds to a container's filesystem (mount points), with a process that writes nothing.
     await podmanOk(["run", "--name", "baseline", ...flags, ...mounts, "--entrypoint", "true", IMAGE]);
     const podmansOwnChanges = await podmanOk(["diff", "baseline"]);
@@ -191,7 +221,6 @@ describe("the container image", () => {
       ...mounts,
       IMAGE,
       "run",
-      "--kubeconfig=/kubeconfig",
       `--cloudflare-api-url=${world.simulator.url}`,
       `--metrics-address=127.0.0.1:${metricsPort}`,
       "--credentials-namespace=cfsaas-system",

@@ -19,6 +19,7 @@ import type { DnsLookup } from "./dns-lookups.ts";
 import type { DnsRefreshPolicy } from "./dns-status.ts";
 import { CustomerDnsWatcher } from "./dns-watcher.ts";
 import { CustomHostnameExecutor } from "./executor.ts";
+import { listingWaitsForCreates } from "./next-check.ts";
 import { WaitingStatusWriter } from "./waiting-status.ts";
 
 export interface CustomHostnameControllerOptions {
@@ -116,8 +117,9 @@ export function setupCustomHostnameController(
     if (dueByZone.size === 0) return;
     for (const zone of await zonesToPoll()) {
       const due = dueByZone.get(zone.zoneId) ?? 0;
+      const last = poller.snapshot(zone.zoneId);
       // What the last listing cost, in pages of the size Cloudflare answered, not the size asked for.
-      if (due <= (poller.snapshot(zone.zoneId)?.pages ?? 1)) continue;
+      if (due <= (last?.pages ?? 1) || listingWaits(zone, last)) continue;
       const snapshot = await poller.refresh(zone);
       if (snapshot) refreshed(snapshot);
     }
@@ -126,9 +128,19 @@ export function setupCustomHostnameController(
   let sweeping: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
 
+  /** Creates first: listings give way to them while they wait for the budget (next-check.ts). */
+  const listingWaits = (zone: PolledZone, last: ZoneSnapshot | undefined): boolean =>
+    listingWaitsForCreates({
+      createsQueued: executor.createsQueued,
+      last,
+      budget: zone.client.requestBudget,
+      now: Date.now(),
+    });
+
   const poller = new ZonePoller({
     intervalMs: options.zonePollIntervalMs,
     zones: zonesToPoll,
+    postpone: listingWaits,
     onRefreshed: refreshed,
     onError: (zoneId, error) => logger.warn({ zoneId, ...errorFields(error) }, "zone poll failed"),
   });

@@ -64,6 +64,11 @@ export class CustomHostnameExecutor {
     this.#options = options;
   }
 
+  /** Creates waiting for the request budget now: while there are any, checks and listings give way to them. */
+  get createsQueued(): number {
+    return this.#createQueue.size;
+  }
+
   async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const { hostnames, origins, access, claims } = this.#options;
     const cached = hostnames.get(key);
@@ -88,7 +93,8 @@ export class CustomHostnameExecutor {
     const conflict = claims.conflictFor(object, zoneThroughOrigin(origins));
     const dns = this.#options.dns;
 
-    return runSteps({
+    let createQueued = false;
+    const result = await runSteps({
       api: this.#options.api,
       resource: customHostnameResource,
       finalizer: CUSTOM_HOSTNAME_FINALIZER,
@@ -115,7 +121,9 @@ export class CustomHostnameExecutor {
         if (!zoneAccess?.client || !fallbackOrigin) {
           throw new Error(`decision asked to ${action.kind} without Cloudflare access`);
         }
-        return this.#perform(action, zoneAccess.client, fallbackOrigin.spec.zoneId, current);
+        return this.#perform(action, zoneAccess.client, fallbackOrigin.spec.zoneId, current, () => {
+          createQueued = true;
+        });
       },
       settled: (current, decision) => {
         const status = decision.status;
@@ -144,6 +152,9 @@ export class CustomHostnameExecutor {
         };
       },
     });
+    // Created, blocked, refused or deleted meanwhile: it waits for the budget no longer.
+    if (!createQueued) this.#createQueue.delete(key);
+    return result;
   }
 
   /**
@@ -196,12 +207,17 @@ export class CustomHostnameExecutor {
     client: CloudflareClient,
     zoneId: string,
     object: CustomHostname,
+    onCreateQueued: () => void,
   ): Promise<{ observation: HostnameObservation; succeeded: boolean }> {
     const urgent =
       action.kind === "delete" || action.kind === "update" || object.metadata.deletionTimestamp !== undefined;
     if (!urgent) {
-      const queued = this.#queuedForBudget(objectKey(object), client, action.kind === "create");
-      if (queued) return { observation: queued, succeeded: false };
+      const create = action.kind === "create";
+      const queued = this.#queuedForBudget(objectKey(object), client, create);
+      if (queued) {
+        if (create) onCreateQueued();
+        return { observation: queued, succeeded: false };
+      }
     }
     return withRequestPriority(urgent ? "urgent" : "routine", () =>
       this.#call(action, client, zoneId, object),
@@ -211,10 +227,11 @@ export class CustomHostnameExecutor {
   /**
    * A routine step waits its turn when the budget would hold it longer than QUEUE_AFTER_MS. Creates keep the
    * order in which they were first told to wait, so a hostname applied during a rollout is created after those
-   * applied before it; a validation check simply comes back later.
+   * applied before it; a validation check goes behind every create waiting (a create is what lets a customer's
+   * hostname go live; Cloudflare validates whether or not the operator looks) and comes back later.
    */
   #queuedForBudget(key: string, client: CloudflareClient, create: boolean): HostnameObservation | undefined {
-    const ahead = create ? this.#positionInCreateQueue(key) : 0;
+    const ahead = create ? this.#positionInCreateQueue(key) : this.#createQueue.size;
     const waitMs = client.estimatedWaitMs(ahead);
     if (waitMs <= QUEUE_AFTER_MS) {
       this.#createQueue.delete(key);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { CustomHostname as CloudflareHostname } from "../../cloudflare/wire.ts";
 import { ACTIVE_RECHECK_MS, MIN_CHECK_DELAY_MS, WAITING_ON_USER_RECHECK_MS } from "../schedule.ts";
-import { cloudflareCheckInMs, type NextCheckInput, nextCheck, type SettledOn } from "./next-check.ts";
+import {
+  cloudflareCheckInMs,
+  listingWaitsForCreates,
+  type NextCheckInput,
+  nextCheck,
+  type SettledOn,
+} from "./next-check.ts";
 
 const now = new Date("2026-12-01T12:00:00Z");
 const minutes = (n: number) => n * 60_000;
@@ -155,5 +161,25 @@ describe("cloudflareCheckInMs: how far Cloudflare's next own check is, for the D
         { kind: "hostname", hostname: validating, wrote: false },
       ),
     );
+  });
+});
+
+describe("listingWaitsForCreates", () => {
+  // Cloudflare's default budget: a 20-page listing may take a fiftieth of 1,000 per 300 s, so one per 300 s.
+  const budget = { requests: 1000, windowSeconds: 300 };
+  const waits = (createsQueued: number, ageSeconds: number, pages = 20) =>
+    listingWaitsForCreates({ createsQueued, last: { takenAt: 0, pages }, budget, now: ageSeconds * 1000 });
+
+  it("spaces listings while creates wait, so they take a fiftieth of the budget", () => {
+    expect(waits(500, 299)).toBe(true);
+    expect(waits(500, 300)).toBe(false);
+    // A zone ten times larger is listed ten times less often.
+    expect(waits(500, 2_999, 200)).toBe(true);
+    expect(waits(500, 3_000, 200)).toBe(false);
+  });
+
+  it("never holds a listing back when no create waits, or when the zone was never listed", () => {
+    expect(waits(0, 1)).toBe(false);
+    expect(listingWaitsForCreates({ createsQueued: 500, last: undefined, budget, now: 0 })).toBe(false);
   });
 });

@@ -96,3 +96,29 @@ function checkDelayFrom(starts: ReadonlyArray<string | undefined>, now: Date, sc
   const since = times.length > 0 ? Math.max(...times) : now.getTime();
   return nextValidationCheckMs(new Date(since), now, scale);
 }
+
+/** The most of the request budget zone listings take while creates wait for it. */
+export const ROLLOUT_LISTING_SHARE = 1 / 50;
+
+export interface ListingInput {
+  /** Creates waiting for the request budget now. */
+  createsQueued: number;
+  /** The zone's last listing: when it was taken and how many requests (pages) it took. */
+  last: { takenAt: number; pages: number } | undefined;
+  /** The credential's request budget. */
+  budget: { requests: number; windowSeconds: number };
+  now: number;
+}
+
+/**
+ * Whether a zone listing (the periodic poll, or one for due validation checks) waits: while creates wait for the
+ * request budget, listings are spaced so that they take at most ROLLOUT_LISTING_SHARE of it. A create is what
+ * lets a customer's hostname go live, and Cloudflare validates whether or not the operator looks; the statuses of
+ * hostnames created earlier in the rollout are refreshed less often meanwhile.
+ */
+export function listingWaitsForCreates(input: ListingInput): boolean {
+  const { createsQueued, last, budget, now } = input;
+  if (!last || createsQueued === 0) return false;
+  const spacingMs = (last.pages / (budget.requests * ROLLOUT_LISTING_SHARE)) * budget.windowSeconds * 1000;
+  return now - last.takenAt < spacingMs;
+}
