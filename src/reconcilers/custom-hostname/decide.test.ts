@@ -126,8 +126,8 @@ const found = (
   source: "get" | "list" | "create" | "update" | "snapshot" = "get",
 ): HostnameObservation => ({ kind: "found", hostname, source });
 
-function decide(changes: Partial<CustomHostnameInput> = {}): CustomHostnameDecision {
-  const decision = decideCustomHostname({
+function input(changes: Partial<CustomHostnameInput> = {}): CustomHostnameInput {
+  return {
     object: customHostname(),
     fallbackOrigin: fallbackOrigin(),
     credentials: { kind: "usable" },
@@ -136,7 +136,11 @@ function decide(changes: Partial<CustomHostnameInput> = {}): CustomHostnameDecis
     now,
     scheduleScale: 1,
     ...changes,
-  });
+  };
+}
+
+function decide(changes: Partial<CustomHostnameInput> = {}): CustomHostnameDecision {
+  const decision = decideCustomHostname(input(changes));
   // Whatever the path, the status must be one the CRD accepts: limits, enums, timestamps.
   expect(CustomHostnameStatusSchema.safeParse(decision.status).error).toBeUndefined();
   return decision;
@@ -1007,19 +1011,15 @@ describe("decideCustomHostname: waiting for the request budget", () => {
   });
 
   it("gives a new hostname waiting for its first reconcile the queued status, without a finalizer or a call", () => {
-    const input: CustomHostnameInput = {
-      object: customHostname({ finalizers: [] }),
-      fallbackOrigin: fallbackOrigin(),
-      credentials: { kind: "usable" },
-      conflict: undefined,
-      observation: { kind: "unobserved" },
-      now,
-      scheduleScale: 1,
-    };
-    const status = statusWhileWaiting(input);
+    const waiting = input({ object: customHostname({ finalizers: [] }) });
+    const status = statusWhileWaiting(waiting);
     expect(CustomHostnameStatusSchema.safeParse(status).error).toBeUndefined();
     // What a reconcile queued for the budget writes, the same status: the customer's records and the reason.
-    const queued = decide({ ...input, object: customHostname(), observation: { kind: "queued", waitMs: 0 } });
+    const queued = decide({
+      ...waiting,
+      object: customHostname(),
+      observation: { kind: "queued", waitMs: 0 },
+    });
     expect(status).toEqual(queued.status);
     expect(status?.requiredCNAME).toEqual({ name: HOST, target: "customers.saasprovider.com" });
     expect(findCondition(status?.conditions, "Ready")?.reason).toBe("Queued");
@@ -1027,13 +1027,13 @@ describe("decideCustomHostname: waiting for the request budget", () => {
 
     // Nothing when a status is there already, the object is going, or something blocks it (its reconcile says).
     const written = customHostname({ status: status! });
-    expect(statusWhileWaiting({ ...input, object: written })).toBeUndefined();
-    expect(statusWhileWaiting({ ...input, object: customHostname({ deleting: true }) })).toBeUndefined();
-    expect(statusWhileWaiting({ ...input, fallbackOrigin: undefined })).toBeUndefined();
+    expect(statusWhileWaiting({ ...waiting, object: written })).toBeUndefined();
+    expect(statusWhileWaiting({ ...waiting, object: customHostname({ deleting: true }) })).toBeUndefined();
+    expect(statusWhileWaiting({ ...waiting, fallbackOrigin: undefined })).toBeUndefined();
     const conflict = { kind: "CustomHostname", namespace: "tenant-jane", name: "app" } as const;
-    expect(statusWhileWaiting({ ...input, conflict })).toBeUndefined();
+    expect(statusWhileWaiting({ ...waiting, conflict })).toBeUndefined();
     const credentials: CredentialsState = { kind: "problem", reason: "SecretNotFound", message: "no Secret" };
-    expect(statusWhileWaiting({ ...input, credentials })).toBeUndefined();
+    expect(statusWhileWaiting({ ...waiting, credentials })).toBeUndefined();
   });
 
   it("creates a hostname the zone listing shows absent without looking it up first", () => {
