@@ -20,6 +20,7 @@ import type { DnsRefreshPolicy } from "./dns-status.ts";
 import { CustomerDnsWatcher } from "./dns-watcher.ts";
 import { CustomHostnameExecutor } from "./executor.ts";
 import { listingWaitsForCreates } from "./next-check.ts";
+import { PendingCreates } from "./pending-creates.ts";
 import { WaitingStatusWriter } from "./waiting-status.ts";
 
 export interface CustomHostnameControllerOptions {
@@ -50,6 +51,7 @@ export function setupCustomHostnameController(
   const { caches, logger, metrics } = context;
   const { customHostnames, fallbackOrigins, secrets } = caches;
   const claims = new HostnameClaims();
+  const pendingCreates = new PendingCreates();
   /** The client each polled zone was listed with, for its rate-limit headroom. */
   const pollClients = new Map<string, CloudflareClient>();
 
@@ -131,7 +133,7 @@ export function setupCustomHostnameController(
   /** Creates first: listings give way to them while they wait for the budget (next-check.ts). */
   const listingWaits = (zone: PolledZone, last: ZoneSnapshot | undefined): boolean =>
     listingWaitsForCreates({
-      createsQueued: executor.createsQueued,
+      createsPending: pendingCreates.count,
       last,
       budget: zone.client.requestBudget,
       now: Date.now(),
@@ -167,6 +169,7 @@ export function setupCustomHostnameController(
     logger,
     scheduleScale: options.validationScheduleScale,
     checkGraceMs,
+    pendingCreates: () => pendingCreates.count,
     ...(dnsWatcher && dnsWatch && { dns: { watcher: dnsWatcher, refresh: dnsWatch.refresh } }),
     onState: (state) => metrics.setCustomHostnameState(state),
     onGone: (namespace, name) => metrics.forgetCustomHostname(namespace, name),
@@ -190,6 +193,7 @@ export function setupCustomHostnameController(
   });
 
   customHostnames.onEvent((event) => {
+    pendingCreates.observe(event);
     if (event.type === "deleted") {
       claims.remove(event.object);
       dnsWatcher?.forget(objectKey(event.object));

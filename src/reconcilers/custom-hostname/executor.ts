@@ -44,6 +44,8 @@ export interface CustomHostnameExecutorOptions {
   scheduleScale: number;
   /** How long a check that fell due waits for a listing that may serve it with others (see controller.ts). */
   checkGraceMs?: number;
+  /** How many CustomHostnames wait for their create (pending-creates.ts): validation checks go behind them. */
+  pendingCreates: () => number;
   /** The customers' DNS watch, when on: its verdicts go into the decision, the status back into its schedule. */
   dns?: { watcher: CustomerDnsWatcher; refresh: DnsRefreshPolicy };
   onState?: (state: CustomHostnameMetricState) => void;
@@ -62,11 +64,6 @@ export class CustomHostnameExecutor {
 
   constructor(options: CustomHostnameExecutorOptions) {
     this.#options = options;
-  }
-
-  /** Creates waiting for the request budget now: while there are any, checks and listings give way to them. */
-  get createsQueued(): number {
-    return this.#createQueue.size;
   }
 
   async reconcile(key: string): Promise<ReconcileResult | undefined> {
@@ -227,11 +224,11 @@ export class CustomHostnameExecutor {
   /**
    * A routine step waits its turn when the budget would hold it longer than QUEUE_AFTER_MS. Creates keep the
    * order in which they were first told to wait, so a hostname applied during a rollout is created after those
-   * applied before it; a validation check goes behind every create waiting (a create is what lets a customer's
-   * hostname go live; Cloudflare validates whether or not the operator looks) and comes back later.
+   * applied before it; a validation check goes behind every create still to come (a create is what lets a
+   * customer's hostname go live; Cloudflare validates whether or not the operator looks) and comes back later.
    */
   #queuedForBudget(key: string, client: CloudflareClient, create: boolean): HostnameObservation | undefined {
-    const ahead = create ? this.#positionInCreateQueue(key) : this.#createQueue.size;
+    const ahead = create ? this.#positionInCreateQueue(key) : this.#options.pendingCreates();
     const waitMs = client.estimatedWaitMs(ahead);
     if (waitMs <= QUEUE_AFTER_MS) {
       this.#createQueue.delete(key);

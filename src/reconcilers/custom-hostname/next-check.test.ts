@@ -167,8 +167,8 @@ describe("cloudflareCheckInMs: how far Cloudflare's next own check is, for the D
 describe("listingWaitsForCreates", () => {
   // Cloudflare's default budget: a 20-page listing may take a fiftieth of 1,000 per 300 s, so one per 300 s.
   const budget = { requests: 1000, windowSeconds: 300 };
-  const waits = (createsQueued: number, ageSeconds: number, pages = 20) =>
-    listingWaitsForCreates({ createsQueued, last: { takenAt: 0, pages }, budget, now: ageSeconds * 1000 });
+  const waits = (createsPending: number, ageSeconds: number, pages = 20) =>
+    listingWaitsForCreates({ createsPending, last: { takenAt: 0, pages }, budget, now: ageSeconds * 1000 });
 
   it("spaces listings while creates wait, so they take a fiftieth of the budget", () => {
     expect(waits(500, 299)).toBe(true);
@@ -180,6 +180,6 @@ describe("listingWaitsForCreates", () => {
 
   it("never holds a listing back when no create waits, or when the zone was never listed", () => {
     expect(waits(0, 1)).toBe(false);
-    expect(listingWaitsForCreates({ createsQueued: 500, last: undefined, budget, now: 0 })).toBe(false);
+    expect(listingWaitsForCreates({ createsPending: 500, last: undefined, budget, now: 0 })).toBe(false);
   });
 });

@@ -101,8 +101,8 @@ function checkDelayFrom(starts: ReadonlyArray<string | undefined>, now: Date, sc
 export const ROLLOUT_LISTING_SHARE = 1 / 50;
 
 export interface ListingInput {
-  /** Creates waiting for the request budget now. */
-  createsQueued: number;
+  /** CustomHostnames waiting for their create (pending-creates.ts). */
+  createsPending: number;
   /** The zone's last listing: when it was taken and how many requests (pages) it took. */
   last: { takenAt: number; pages: number } | undefined;
   /** The credential's request budget. */
@@ -111,14 +111,14 @@ export interface ListingInput {
 }
 
 /**
- * Whether a zone listing (the periodic poll, or one for due validation checks) waits: while creates wait for the
- * request budget, listings are spaced so that they take at most ROLLOUT_LISTING_SHARE of it. A create is what
+ * Whether a zone listing (the periodic poll, or one for due validation checks) waits: while hostnames wait for
+ * their create, listings are spaced so that they take at most ROLLOUT_LISTING_SHARE of the request budget. A create is what
  * lets a customer's hostname go live, and Cloudflare validates whether or not the operator looks; the statuses of
  * hostnames created earlier in the rollout are refreshed less often meanwhile.
  */
 export function listingWaitsForCreates(input: ListingInput): boolean {
-  const { createsQueued, last, budget, now } = input;
-  if (!last || createsQueued === 0) return false;
+  const { createsPending, last, budget, now } = input;
+  if (!last || createsPending === 0) return false;
   const spacingMs = (last.pages / (budget.requests * ROLLOUT_LISTING_SHARE)) * budget.windowSeconds * 1000;
   return now - last.takenAt < spacingMs;
 }
