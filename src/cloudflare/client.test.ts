@@ -318,12 +318,13 @@ describe("listing custom hostnames", () => {
         });
     }
     const names: string[] = [];
-    let pages = 0;
-    for await (const item of client.listCustomHostnames(zoneId, {}, { perPage: 2, onPage: () => pages++ }))
+    const pages: number[] = [];
+    const onPage = (perPage: number) => pages.push(perPage);
+    for await (const item of client.listCustomHostnames(zoneId, {}, { perPage: 2, onPage }))
       names.push(item.hostname);
     expect(names).toEqual(["a", "b", "c", "d", "e"]);
     expect(queries[0]).toBe(`${listPath}?page=1&per_page=2`);
-    expect(pages).toBe(3);
+    expect(pages).toEqual([2, 2, 2]);
   });
 
   it("walks on when the server caps the page size below the one asked for", async () => {

@@ -65,8 +65,11 @@ export interface CloudflareClientOptions {
 
 export interface ListOptions {
   perPage?: number;
-  /** Called for each page fetched: what it cost in requests, and listings planned from it (the zone poller). */
-  onPage?: () => void;
+  /**
+   * Called for each page fetched, with the page size Cloudflare answered (`result_info.per_page`, else the one
+   * asked for): what a listing costs in requests, for listings planned from it (the zone poller).
+   */
+  onPage?: (perPage: number) => void;
 }
 
 export class CloudflareClient {
@@ -153,7 +156,7 @@ export class CloudflareClient {
         query: { hostname: filter.hostname, page, per_page: perPage },
         schema: customHostnamePageEnvelope,
       });
-      options.onPage?.();
+      options.onPage?.(envelope.result_info?.per_page ?? perPage);
       const fresh = envelope.result.filter((item) => !listed.has(item.id));
       if (envelope.result.length > 0 && fresh.length === 0) {
         throw new CloudflareApiError({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CloudflareClient } from "../cloudflare/index.ts";
 import type { CustomHostname as CloudflareHostname } from "../cloudflare/wire.ts";
-import { ZonePoller } from "./zone-poller.ts";
+import { listingPages, ZonePoller } from "./zone-poller.ts";
 
 const hostname = (name: string, id = `id-${name}`) => ({ id, hostname: name }) as CloudflareHostname;
 
@@ -11,11 +11,15 @@ function fakeClient(zone: CloudflareHostname[]) {
   let hold = false;
   const client = {
     /** Pages of 3, as a server answering a smaller per_page than asked for would send them. */
-    async *listCustomHostnames(_zoneId: string, _filter: unknown, options?: { onPage?: () => void }) {
+    async *listCustomHostnames(
+      _zoneId: string,
+      _filter: unknown,
+      options?: { onPage?: (size: number) => void },
+    ) {
       const copy = [...zone];
       if (hold) await new Promise<void>((resolve) => listings.push(resolve));
       for (let start = 0; start === 0 || start < copy.length; start += 3) {
-        options?.onPage?.();
+        options?.onPage?.(3);
         yield* copy.slice(start, start + 3);
       }
     },
@@ -58,11 +62,16 @@ describe("ZonePoller", () => {
     expect([...(snapshots[0]?.byHostname.keys() ?? [])]).toEqual(["a.example.com"]);
   });
 
-  it("says what its listing cost, in the pages Cloudflare sent", async () => {
-    const names = Array.from({ length: 7 }, (_, i) => hostname(`h${i}.example.com`));
+  it("says what a listing costs now, in pages of the size Cloudflare sent, own creates included", async () => {
+    const names = Array.from({ length: 9 }, (_, i) => hostname(`h${i}.example.com`));
     const zones = poller(() => 1000);
-    expect((await zones.refresh({ zoneId: "z", client: fakeClient(names).client }))?.pages).toBe(3);
-    expect((await zones.refresh({ zoneId: "empty", client: fakeClient([]).client }))?.pages).toBe(1);
+    const listed = await zones.refresh({ zoneId: "z", client: fakeClient(names).client });
+    expect(listed?.perPage).toBe(3);
+    expect(listingPages(listed!)).toBe(3);
+    zones.record("z", hostname("new.example.com"));
+    expect(listingPages(zones.snapshot("z")!)).toBe(4);
+    const empty = await zones.refresh({ zoneId: "empty", client: fakeClient([]).client });
+    expect(listingPages(empty!)).toBe(1);
   });
 
   it("postpones a periodic listing when asked, and keeps the last snapshot in use until the next one", async () => {

@@ -6,8 +6,13 @@ export interface ZoneSnapshot {
   zoneId: string;
   takenAt: number;
   byHostname: ReadonlyMap<string, CloudflareHostname>;
-  /** The requests the listing took: pages of the size Cloudflare answered (`result_info.per_page`). */
-  pages: number;
+  /** The page size Cloudflare answered (`result_info.per_page`): what a listing of the zone costs. */
+  perPage: number;
+}
+
+/** Requests a listing of the zone would take now: its hostnames (own writes included) in pages Cloudflare sends. */
+export function listingPages(snapshot: ZoneSnapshot): number {
+  return Math.max(1, Math.ceil(snapshot.byHostname.size / snapshot.perPage));
 }
 
 export interface PolledZone {
@@ -161,9 +166,9 @@ export class ZonePoller {
     try {
       const takenAt = this.#options.now();
       const byHostname = new Map<string, CloudflareHostname>();
-      let pages = 0;
-      const counted = { onPage: () => pages++ };
-      for await (const hostname of client.listCustomHostnames(zoneId, {}, counted))
+      let perPage = Number.POSITIVE_INFINITY;
+      const sized = { onPage: (size: number) => (perPage = Math.min(perPage, Math.max(1, size))) };
+      for await (const hostname of client.listCustomHostnames(zoneId, {}, sized))
         byHostname.set(hostname.hostname, hostname);
       // Writes made since the listing started may be missing from it (or shown as before them).
       const writes = this.#ownWrites.get(zoneId) ?? new Map();
@@ -172,7 +177,7 @@ export class ZonePoller {
         else if (write.hostname) byHostname.set(name, write.hostname);
         else byHostname.delete(name);
       }
-      const snapshot = { zoneId, takenAt, byHostname, pages };
+      const snapshot = { zoneId, takenAt, byHostname, perPage };
       this.#snapshots.set(zoneId, snapshot);
       this.#postponed.delete(zoneId);
       return snapshot;

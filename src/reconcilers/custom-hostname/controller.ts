@@ -11,7 +11,7 @@ import { objectKey } from "../../kube/informer.ts";
 import { specOrLifecycleChanged } from "../../kube/predicates.ts";
 import { conditionIsTrue } from "../../kube/status-conditions.ts";
 import { errorFields } from "../../logging/logger.ts";
-import { type PolledZone, ZonePoller, type ZoneSnapshot } from "../../zones/zone-poller.ts";
+import { listingPages, type PolledZone, ZonePoller, type ZoneSnapshot } from "../../zones/zone-poller.ts";
 import type { ControllerContext } from "../context.ts";
 import { olderOriginForZone } from "../fallback-origin/executor.ts";
 import { HostnameClaims } from "./claims.ts";
@@ -120,8 +120,8 @@ export function setupCustomHostnameController(
     for (const zone of await zonesToPoll()) {
       const due = dueByZone.get(zone.zoneId) ?? 0;
       const last = poller.snapshot(zone.zoneId);
-      // What the last listing cost, in pages of the size Cloudflare answered, not the size asked for.
-      if (due <= (last?.pages ?? 1) || listingWaits(zone, last)) continue;
+      // What a listing costs, in pages of the size Cloudflare answered, not the size asked for.
+      if (due <= (last ? listingPages(last) : 1) || listingWaits(zone, last)) continue;
       const snapshot = await poller.refresh(zone);
       if (snapshot) refreshed(snapshot);
     }
@@ -134,7 +134,7 @@ export function setupCustomHostnameController(
   const listingWaits = (zone: PolledZone, last: ZoneSnapshot | undefined): boolean =>
     listingWaitsForCreates({
       createsPending: pendingCreates.count,
-      last,
+      last: last && { takenAt: last.takenAt, pages: listingPages(last) },
       budget: zone.client.requestBudget,
       now: Date.now(),
     });

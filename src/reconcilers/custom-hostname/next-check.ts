@@ -103,7 +103,7 @@ export const ROLLOUT_LISTING_SHARE = 1 / 50;
 export interface ListingInput {
   /** CustomHostnames waiting for their create (pending-creates.ts). */
   createsPending: number;
-  /** The zone's last listing: when it was taken and how many requests (pages) it took. */
+  /** The zone's last listing: when it was taken, and how many requests (pages) a listing takes now. */
   last: { takenAt: number; pages: number } | undefined;
   /** The credential's request budget. */
   budget: { requests: number; windowSeconds: number };
