@@ -1036,6 +1036,46 @@ describe("decideCustomHostname: waiting for the request budget", () => {
     expect(statusWhileWaiting({ ...waiting, credentials })).toBeUndefined();
   });
 
+  it("queues a new hostname's create before its finalizer, and writes the same status at every look", () => {
+    const fresh = customHostname({ finalizers: [] });
+    const first = decide({ object: fresh, observation: { kind: "queued", waitMs: 90_000 } });
+    // Nothing is in Cloudflare yet: no finalizer patch, only the status.
+    expect(first.action).toBeUndefined();
+    expect(findCondition(first.status.conditions, "Ready")?.reason).toBe("Queued");
+    expect(first.status.nextCheckTime).toBeUndefined();
+    // Looked at again later, its turn re-estimated: the status is the same, so nothing is written.
+    const later = input({
+      object: customHostname({ finalizers: [], status: first.status }),
+      observation: { kind: "queued", waitMs: 30_000 },
+      now: new Date(now.getTime() + 60_000),
+    });
+    const second = decideCustomHostname(later);
+    expect(second.status).toEqual(first.status);
+    expect(second.requeueAfterMs).toBe(30_000);
+  });
+
+  it("does not report a refused create as queued: the refusal stands until its retry", () => {
+    const refusal: CloudflareFailure = {
+      kind: "entitlement",
+      message: "Custom metadata is not enabled for this zone.",
+      codes: [1413],
+      retryable: false,
+    };
+    const spec = { customMetadata: { tier: "gold" } };
+    const refused = decide({
+      object: customHostname({ spec }),
+      observation: { kind: "failed", failure: refusal },
+    });
+    const again = decide({
+      object: customHostname({ spec, status: refused.status, finalizers: [] }),
+      observation: { kind: "queued", waitMs: 90_000 },
+    });
+    expect(findCondition(again.status.conditions, "Ready")?.reason).toBe(
+      findCondition(refused.status.conditions, "Ready")?.reason,
+    );
+    expect(findCondition(again.status.conditions, "Ready")?.reason).not.toBe("Queued");
+  });
+
   it("creates a hostname the zone listing shows absent without looking it up first", () => {
     expect(decide({ object: customHostname(), observation: { kind: "absent" } }).action?.kind).toBe("create");
   });

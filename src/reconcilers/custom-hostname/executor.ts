@@ -98,7 +98,9 @@ export class CustomHostnameExecutor {
       events: this.#options.events,
       log: this.#options.logger.child({ controller: "customhostname", key }),
       object,
-      observation: await this.#fromSnapshot(object, fallbackOrigin, zoneAccess?.client),
+      observation: await this.#fromSnapshot(object, fallbackOrigin, zoneAccess?.client, () => {
+        createQueued = true;
+      }),
       decide: (current, observation) =>
         decideCustomHostname({
           object: current,
@@ -159,8 +161,9 @@ export class CustomHostnameExecutor {
    * that most reconciles cost no request:
    * - a hostname this object never created: in the listing, it is found there (adopted, not looked up); absent
    *   from it, it is created without a lookup first (a create that lands on a hostname made meanwhile is refused
-   *   with 1406, and then one lookup adopts it, so nothing is duplicated). A zone not listed yet is listed now,
-   *   once for every hostname waiting on it.
+   *   with 1406, and then one lookup adopts it, so nothing is duplicated), or, when the budget would hold the
+   *   create, it is queued at once: the reconcile then writes its queued status and nothing else. A zone not
+   *   listed yet is listed now, once for every hostname waiting on it.
    * - a hostname this object owns: its copy stands in for a GET when the spec has no unobserved change and (while
    *   still validating) the listing was taken after Cloudflare's check fell due, or that check is still to come.
    */
@@ -168,6 +171,7 @@ export class CustomHostnameExecutor {
     object: CustomHostname,
     origin: FallbackOrigin | undefined,
     client: CloudflareClient | undefined,
+    onCreateQueued: () => void,
   ): Promise<HostnameObservation> {
     if (!origin || !client || object.metadata.deletionTimestamp) return { kind: "unobserved" };
     const zoneId = origin.spec.zoneId;
@@ -177,7 +181,10 @@ export class CustomHostnameExecutor {
         this.#options.poller.snapshot(zoneId) ?? (await this.#options.poller.refresh({ zoneId, client }));
       if (!snapshot) return { kind: "unobserved" };
       const hostname = snapshot.byHostname.get(object.spec.hostname);
-      return hostname ? { kind: "found", hostname, source: "snapshot" } : { kind: "absent" };
+      if (hostname) return { kind: "found", hostname, source: "snapshot" };
+      const queued = this.#queuedForBudget(objectKey(object), client, true);
+      if (queued) onCreateQueued();
+      return queued ?? { kind: "absent" };
     }
     if (object.metadata.generation !== object.status?.observedGeneration) return { kind: "unobserved" };
     const snapshot = this.#options.poller.snapshot(zoneId);
