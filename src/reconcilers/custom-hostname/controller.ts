@@ -17,7 +17,7 @@ import { olderOriginForZone } from "../fallback-origin/executor.ts";
 import { HostnameClaims } from "./claims.ts";
 import type { DnsLookup } from "./dns-lookups.ts";
 import type { DnsRefreshPolicy } from "./dns-status.ts";
-import { CustomerDnsWatcher } from "./dns-watcher.ts";
+import { CustomerDnsWatcher, type DnsWatch } from "./dns-watcher.ts";
 import { CustomHostnameExecutor } from "./executor.ts";
 import { listingWaitsForCreates } from "./next-check.ts";
 import { PendingCreates } from "./pending-creates.ts";
@@ -158,6 +158,8 @@ export function setupCustomHostnameController(
         controller.queue.add(key);
       },
     });
+  const dns: DnsWatch | undefined = dnsWatcher &&
+    dnsWatch && { watcher: dnsWatcher, refresh: dnsWatch.refresh };
   const executor = new CustomHostnameExecutor({
     api: context.api,
     hostnames: customHostnames,
@@ -170,7 +172,7 @@ export function setupCustomHostnameController(
     scheduleScale: options.validationScheduleScale,
     checkGraceMs,
     pendingCreates: () => pendingCreates.count,
-    ...(dnsWatcher && dnsWatch && { dns: { watcher: dnsWatcher, refresh: dnsWatch.refresh } }),
+    ...(dns && { dns }),
     onState: (state) => metrics.setCustomHostnameState(state),
     onGone: (namespace, name) => metrics.forgetCustomHostname(namespace, name),
   });
@@ -189,6 +191,7 @@ export function setupCustomHostnameController(
     access: context.access,
     reconciles: controller.queue,
     scheduleScale: options.validationScheduleScale,
+    ...(dns && { dns }),
     observer: context.observer,
   });
 

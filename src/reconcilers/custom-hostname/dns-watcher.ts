@@ -7,8 +7,31 @@
  */
 import type { DnsRecord } from "../../api/custom-hostname.ts";
 import { type DnsLookup, lookUpRouting, lookUpTxt } from "./dns-lookups.ts";
-import { type DnsObservation, type RecordObservation, recordKey } from "./dns-status.ts";
+import {
+  type DnsObservation,
+  type DnsRefreshPolicy,
+  type RecordObservation,
+  recordKey,
+} from "./dns-status.ts";
 import { judgeRouting, judgeTxt, type ObservedRecord } from "./dns-verdict.ts";
+import type { CustomHostnameInput } from "./types.ts";
+
+/** The customers' DNS watch as the reconcilers use it: the watcher and when to ask Cloudflare for a refresh. */
+export interface DnsWatch {
+  watcher: CustomerDnsWatcher;
+  refresh: DnsRefreshPolicy;
+}
+
+/** What a decision needs of the watch for one CustomHostname; undefined when the watch is off. */
+export function dnsInput(watch: DnsWatch | undefined, key: string): CustomHostnameInput["dns"] {
+  return (
+    watch && {
+      observation: watch.watcher.observation(key),
+      refreshedAt: watch.watcher.refreshedAt(key),
+      refresh: watch.refresh,
+    }
+  );
+}
 
 export interface DnsWatcherOptions {
   resolver: DnsLookup;

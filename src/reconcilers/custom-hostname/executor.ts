@@ -17,8 +17,7 @@ import type { ZonePoller } from "../../zones/zone-poller.ts";
 import { runSteps } from "../step-runner.ts";
 import { type HostnameClaims, zoneThroughOrigin } from "./claims.ts";
 import { decideCustomHostname } from "./decide.ts";
-import type { DnsRefreshPolicy } from "./dns-status.ts";
-import type { CustomerDnsWatcher } from "./dns-watcher.ts";
+import { type DnsWatch, dnsInput } from "./dns-watcher.ts";
 import { CUSTOM_HOSTNAME_FINALIZER, type CustomHostnameAction, type HostnameObservation } from "./types.ts";
 
 export const customHostnameResource: ResourceType = {
@@ -47,7 +46,7 @@ export interface CustomHostnameExecutorOptions {
   /** How many CustomHostnames wait for their create (pending-creates.ts): validation checks go behind them. */
   pendingCreates: () => number;
   /** The customers' DNS watch, when on: its verdicts go into the decision, the status back into its schedule. */
-  dns?: { watcher: CustomerDnsWatcher; refresh: DnsRefreshPolicy };
+  dns?: DnsWatch;
   onState?: (state: CustomHostnameMetricState) => void;
   onGone?: (namespace: string, name: string) => void;
   now?: () => Date;
@@ -110,11 +109,7 @@ export class CustomHostnameExecutor {
           observation,
           now: this.#now(),
           scheduleScale: this.#options.scheduleScale,
-          dns: dns && {
-            observation: dns.watcher.observation(key),
-            refreshedAt: dns.watcher.refreshedAt(key),
-            refresh: dns.refresh,
-          },
+          dns: dnsInput(dns, key),
         }),
       perform: (action, current) => {
         if (!zoneAccess?.client || !fallbackOrigin) {

@@ -14,6 +14,7 @@ import type { WorkQueue } from "../../kube/work-queue.ts";
 import type { CloudflareAccess } from "../../zones/cloudflare-access.ts";
 import { type HostnameClaims, zoneThroughOrigin } from "./claims.ts";
 import { statusWhileWaiting } from "./decide.ts";
+import { type DnsWatch, dnsInput } from "./dns-watcher.ts";
 import { customHostnameResource } from "./executor.ts";
 
 export const WAITING_STATUS_CONTROLLER = "customhostname-waiting-status";
@@ -33,6 +34,8 @@ export interface WaitingStatusOptions {
   /** The reconciles' queue: a hostname a reconcile holds or reaches at once needs nothing from here. */
   reconciles: WorkQueue;
   scheduleScale: number;
+  /** The customers' DNS watch, when on: the status says what it knows, as the reconcile's would. */
+  dns?: DnsWatch;
   observer?: ControllerObserver;
 }
 
@@ -77,6 +80,7 @@ export class WaitingStatusWriter {
       observation: { kind: "unobserved" },
       now: new Date(),
       scheduleScale: this.#options.scheduleScale,
+      dns: dnsInput(this.#options.dns, key),
     });
     if (!status) return undefined;
     try {
