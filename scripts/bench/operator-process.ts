@@ -1,14 +1,42 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { parseSamples, type Sample } from "./prometheus-text.ts";
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const mainPath = join(repositoryRoot, "src/cli/main.ts");
+/** Inside node_modules, so the compiled operator resolves the repository's dependencies as the image's does. */
+const compiledRoot = join(repositoryRoot, "node_modules/.cache/cfsaas-bench");
+let compiledMain: Promise<string> | undefined;
+
+/** What the image's Dockerfile sets for the operator besides NODE_OPTIONS (the image test keeps them equal). */
+export const IMAGE_ENVIRONMENT = { MALLOC_ARENA_MAX: "2" } as const;
+
+/**
+ * The operator as the image runs it: compiled by `tsconfig.image.json`, not type-stripped at load, which costs
+ * resident memory the image never pays (docs/benchmarks.md). Compiled once per bench process.
+ */
+function operatorMain(): Promise<string> {
+  compiledMain ??= (async () => {
+    await mkdir(compiledRoot, { recursive: true });
+    // Its own folder: another bench (or the bench test) may be running from another one.
+    const compiledDir = await mkdtemp(join(compiledRoot, "operator-"));
+    process.once("exit", () => rmSync(compiledDir, { recursive: true, force: true }));
+    await promisify(execFile)(
+      join(repositoryRoot, "node_modules/.bin/tsc"),
+      ["-p", "tsconfig.image.json", "--outDir", compiledDir],
+      { cwd: repositoryRoot },
+    );
+    await writeFile(join(compiledDir, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
+    return join(compiledDir, "src/cli/main.js");
+  })();
+  return compiledMain;
+}
 /** Where the cgroup v1 memory controller is mounted on the bench machines (`mount | grep cgroup`). */
 const MEMORY_CGROUP_ROOT = "/sys/fs/cgroup/memory";
 
@@ -112,7 +140,7 @@ export class OperatorProcess {
       launch.memoryLimitBytes === undefined ? undefined : await MemoryCgroup.create(launch.memoryLimitBytes);
     const operatorCommand = [
       process.execPath,
-      mainPath,
+      await operatorMain(),
       "run",
       `--kubeconfig=${launch.kubeconfig}`,
       `--cloudflare-api-url=${launch.cloudflareApiUrl}`,
@@ -127,7 +155,7 @@ export class OperatorProcess {
     const [command, ...args] = cgroup
       ? ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup.path, ...operatorCommand]
       : operatorCommand;
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...IMAGE_ENVIRONMENT, NODE_NO_WARNINGS: "1" };
     delete env.NODE_OPTIONS;
     if (launch.nodeOptions) env.NODE_OPTIONS = launch.nodeOptions;
     const spawnedAt = Date.now();

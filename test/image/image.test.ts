@@ -12,6 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { IMAGE_ENVIRONMENT } from "../../scripts/bench/operator-process.ts";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
 import { freePort } from "../../src/controlplane/processes.ts";
@@ -252,6 +253,13 @@ describe("the container image", () => {
         /^1\s+65532\s+node --max-old-space-size-percentage=60 dist\/src\/cli\/main\.js run /,
       ),
     ]);
+    // The environment the bench measures the operator in (scripts/bench/operator-process.ts) is the image's.
+    const environment = JSON.parse(
+      await podmanOk(["inspect", "--format", "{{json .Config.Env}}", "operator"]),
+    );
+    for (const [name, value] of Object.entries(IMAGE_ENVIRONMENT)) {
+      expect(environment).toContain(`${name}=${value}`);
+    }
 
     await applyManifest(cluster, fallbackOriginManifest(world));
     const namespace = await cluster.namespace("image");
