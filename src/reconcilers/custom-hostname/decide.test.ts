@@ -151,6 +151,14 @@ const condition = (decision: CustomHostnameDecision, type: string) =>
 
 const owned = { hostnameId: ID, observedGeneration: 1 };
 
+/** Cloudflare refusing a spec only the user can fix: custom metadata on a plan without it (1413). */
+const metadataRefusal: CloudflareFailure = {
+  kind: "entitlement",
+  message: "Custom metadata is not enabled for this zone.",
+  codes: [1413],
+  retryable: false,
+};
+
 describe("decideCustomHostname: the way to Cloudflare", () => {
   it("adds its finalizer before touching Cloudflare", () => {
     const decision = decide({ object: customHostname({ finalizers: [] }) });
@@ -877,12 +885,7 @@ describe("decideCustomHostname: a settled hostname costs no writes", () => {
 });
 
 describe("decideCustomHostname: a refusal only the user can fix is not repeated on every event", () => {
-  const refusal: CloudflareFailure = {
-    kind: "entitlement",
-    message: "Custom metadata is not enabled for this zone.",
-    codes: [1413],
-    retryable: false,
-  };
+  const refusal = metadataRefusal;
   const refused = () =>
     decide({
       object: customHostname({ spec: { customMetadata: { tier: "gold" } } }),
@@ -1055,12 +1058,7 @@ describe("decideCustomHostname: waiting for the request budget", () => {
   });
 
   it("does not report a refused create as queued: the refusal stands until its retry", () => {
-    const refusal: CloudflareFailure = {
-      kind: "entitlement",
-      message: "Custom metadata is not enabled for this zone.",
-      codes: [1413],
-      retryable: false,
-    };
+    const refusal = metadataRefusal;
     const spec = { customMetadata: { tier: "gold" } };
     const refused = decide({
       object: customHostname({ spec }),
