@@ -187,8 +187,11 @@ describe("Kubernetes plumbing against a real API server", () => {
 
     it("lets exactly one of two candidates lead, and hands over at once on release", async () => {
       const namespace = await cluster.namespace("lease");
-      const a = new LeaderElector(api(), { namespace, name: "op", identity: "a", ...fast });
-      const b = new LeaderElector(api(), { namespace, name: "op", identity: "b", ...fast });
+      // A lease far longer than a handover can take even on a loaded machine: b leading before it could expire
+      // shows that b took it because a released it.
+      const slow = { ...fast, leaseDurationMs: 30_000, renewDeadlineMs: 20_000 };
+      const a = new LeaderElector(api(), { namespace, name: "op", identity: "a", ...slow });
+      const b = new LeaderElector(api(), { namespace, name: "op", identity: "b", ...slow });
       const aLeads = await a.acquire();
       expect(aLeads).toBeDefined();
       let bLed = false;
@@ -203,7 +206,7 @@ describe("Kubernetes plumbing against a real API server", () => {
       await a.release();
       await bAcquired;
       expect(b.isLeader).toBe(true);
-      expect(Date.now() - releasedAt).toBeLessThan(1_500);
+      expect(Date.now() - releasedAt).toBeLessThan(slow.leaseDurationMs / 2);
       const lease = await api().request<{ spec: { holderIdentity: string; leaseTransitions: number } }>(
         "GET",
         `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/op`,
