@@ -232,10 +232,9 @@ export class CustomHostnameExecutor {
   #queuedForBudget(key: string, client: CloudflareClient, create: boolean): HostnameObservation | undefined {
     const ahead = create ? this.#positionInCreateQueue(key) : this.#options.pendingCreates();
     const waitMs = client.estimatedWaitMs(ahead);
-    if (waitMs <= QUEUE_AFTER_MS) {
-      this.#createQueue.delete(key);
-      return undefined;
-    }
+    // A create that may go keeps its place until it has gone: the reconcile may still have a finalizer to add
+    // before the create, and asks again then. The reconcile's end takes it out (see reconcile).
+    if (waitMs <= QUEUE_AFTER_MS) return undefined;
     if (create) this.#createQueue.add(key);
     return { kind: "queued", waitMs };
   }
