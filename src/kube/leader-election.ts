@@ -111,7 +111,8 @@ export class LeaderElector {
     while (this.#leading && !this.#stopped) {
       await sleep(this.#options.retryPeriodMs);
       if (this.#stopped) return;
-      if (await this.#tryAcquireOrRenew()) {
+      this.#renewal = this.#tryAcquireOrRenew();
+      if (await this.#renewal) {
         lastRenewal = Date.now();
       } else if (Date.now() - lastRenewal >= this.#options.renewDeadlineMs) {
         this.#leading = false;
