@@ -111,6 +111,8 @@ describe("kubeconfigConnection", () => {
     writeFileSync(join(dir, "token-file"), "from-file\n");
     const withTokenFile = await kubeconfigConnection(kubeconfig({ tokenFile: "token-file" }));
     expect((await withTokenFile.prepare()).headers).toEqual({ authorization: "Bearer from-file" });
+    const absolute = await kubeconfigConnection(kubeconfig({ tokenFile: join(dir, "token-file") }));
+    expect((await absolute.prepare()).headers).toEqual({ authorization: "Bearer from-file" });
     rmSync(join(dir, "ca.pem"));
     const missingCa = kubeconfig({ token: "t" }, { "certificate-authority": "ca.pem" });
     await expect(kubeconfigConnection(missingCa)).rejects.toThrow(/ca\.pem/);

@@ -6,7 +6,7 @@
  * plugins, auth providers, basic auth, impersonation, a proxy) is handed to the library, loaded only then.
  */
 import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Agent, type Dispatcher } from "undici";
 
 export interface KubeRequestSettings {
@@ -75,8 +75,9 @@ export async function kubeconfigConnection(path: string): Promise<KubeConnection
   ];
   if (unsupported.length > 0) return libraryConnection(path);
 
-  const file = (name: string | undefined) =>
-    name === undefined ? undefined : readFileSync(isAbsolute(name) ? name : join(dirname(path), name));
+  // Paths in a kubeconfig are relative to the kubeconfig's folder unless absolute.
+  const located = (name: string) => resolve(dirname(path), name);
+  const file = (name: string | undefined) => (name === undefined ? undefined : readFileSync(located(name)));
   const inline = (data: string | undefined) => (data === undefined ? undefined : Buffer.from(data, "base64"));
   const dispatcher = new Agent({
     connect: {
@@ -87,7 +88,7 @@ export async function kubeconfigConnection(path: string): Promise<KubeConnection
       ...(cluster["tls-server-name"] && { servername: cluster["tls-server-name"] }),
     },
   });
-  const fromFile = user.tokenFile === undefined ? undefined : tokenFile(join(dirname(path), user.tokenFile));
+  const fromFile = user.tokenFile === undefined ? undefined : tokenFile(located(user.tokenFile));
   const token = () => user.token ?? fromFile?.();
   return {
     server: cluster.server.replace(/\/+$/, ""),
