@@ -17,7 +17,7 @@ import {
   type ScenarioName,
 } from "./options.ts";
 import { mib, type ScenarioResult, seconds, type TargetVerdict, verdict } from "./report.ts";
-import { BenchWorld, customerHostname } from "./world.ts";
+import { BenchWorld, customerHostname, customerName } from "./world.ts";
 
 /** Limit and budget while a scenario sets up its fleet: large enough that setup never waits for them. */
 const SETUP_POLICY: RatePolicy = { requests: 1_000_000, windowSeconds: 300 };
@@ -28,6 +28,16 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export type Progress = (message: string) => void;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Onboarding applies the last hostnames one at a time behind the rest, as customers who sign up while a rollout
+ * waits for the budget: their apply → requiredCNAME latency is the backlog's, not the bulk apply's. A twentieth
+ * of N, at most 50.
+ */
+export const lateArrivals = (n: number) => Math.min(50, Math.floor(n / 20));
+const LATE_ARRIVAL_SPACING_MS = 200;
+/** How long the late arrivals wait for the bulk's statuses to be written before they are applied anyway. */
+const BULK_STATUS_WAIT_MS = 180_000;
 const listPages = (hostnames: number, pageSize: number) => Math.max(1, Math.ceil(hostnames / pageSize));
 
 /** The measured operator's flags: the bench settings, then any the user added. */
@@ -224,9 +234,13 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
       await operator.waitForLog("caches synced", options.timeoutSeconds * 1000);
       await waitForOriginReady(world, deadline);
       const { tracker } = world;
+      const late = lateArrivals(n);
+      const bulk = range(n - late);
       const beforeApply = await world.simulatorStats();
       const appliedFrom = Date.now();
-      progress(`onboard: applying ${n} CustomHostnames (${dnsReady.length} with DNS ready)`);
+      progress(
+        `onboard: applying ${n - late} CustomHostnames at once (${dnsReady.length} of all ${n} with DNS ready)`,
+      );
       let peakWaiting = 0;
       const allCreated = tracker
         .waitFor(() => {
@@ -234,11 +248,22 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
           return tracker.counts.created >= n;
         }, deadline - Date.now())
         .then(async (at) => ({ at, stats: await world.simulatorStats() }));
-      await world.createHostnames(range(n), options.applyConcurrency);
+      await world.createHostnames(bulk, options.applyConcurrency);
       const appliedUntil = Date.now();
       progress(
-        `onboard: applied in ${((appliedUntil - appliedFrom) / 1000).toFixed(1)} s; waiting for creates`,
+        `onboard: applied in ${((appliedUntil - appliedFrom) / 1000).toFixed(1)} s; ${late} more, one at a time, once their statuses are written`,
       );
+      await tracker.waitFor(
+        () => tracker.counts.requiredCname >= bulk.length,
+        Math.max(0, Math.min(BULK_STATUS_WAIT_MS, deadline - Date.now())),
+      );
+      const waitingAtLateApply: number[] = [];
+      for (const index of range(n).slice(n - late)) {
+        waitingAtLateApply.push(tracker.counts.applied - tracker.counts.created);
+        await world.createHostnames([index], 1);
+        await sleep(LATE_ARRIVAL_SPACING_MS);
+      }
+      progress("onboard: all applied; waiting for creates");
       const created = await allCreated;
       progress("onboard: all created; waiting for the DNS-ready ones to be Ready");
       const doneAt = await tracker.waitFor(
@@ -251,13 +276,29 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
       const inCloudflare = (await world.cloudflareHostnames()).map((h) => h.hostname);
       const duplicates = inCloudflare.length - new Set(inCloudflare).size;
 
-      const latencies = [...tracker.timelines.values()]
-        .filter((t) => t.appliedAt !== undefined && t.requiredCnameAt !== undefined)
-        .map((t) => Math.max(0, t.requiredCnameAt! - t.appliedAt!) / 1000);
-      const p50 = percentile(latencies, 50);
-      const p99 = percentile(latencies, 99);
+      const latencies = (indexes: readonly number[]) =>
+        indexes
+          .map((index) => tracker.timelines.get(customerName(index)))
+          .filter((t) => t?.appliedAt !== undefined && t.requiredCnameAt !== undefined)
+          .map((t) => Math.max(0, t!.requiredCnameAt! - t!.appliedAt!) / 1000);
+      const bulkLatencies = latencies(bulk);
+      const lateLatencies = latencies(range(n).slice(n - late));
+      const bulkLatency = {
+        p50: percentile(bulkLatencies, 50),
+        p99: percentile(bulkLatencies, 99),
+        seen: bulkLatencies.length,
+      };
+      const lateLatency = {
+        p50: percentile(lateLatencies, 50),
+        p99: percentile(lateLatencies, 99),
+        seen: lateLatencies.length,
+        leastWaiting: late === 0 ? undefined : Math.min(...waitingAtLateApply),
+      };
       const untilCreated = created.at === undefined ? undefined : window.cloudflareAt(created.stats);
       const perHostnameUntilCreated = untilCreated && untilCreated.hostnameRoutes / n;
+      // A GET by id needs the id of a hostname already created: it is a validation check, never part of a create.
+      const checksUntilCreated = untilCreated?.byEndpoint[GET_BY_ID_ENDPOINT] ?? 0;
+      const createCostPerHostname = untilCreated && (untilCreated.hostnameRoutes - checksUntilCreated) / n;
       const wallSeconds = doneAt === undefined ? undefined : (doneAt - appliedFrom) / 1000;
       // The least Cloudflare needs: one create per new hostname and one listing of the zone.
       const leastRequests = n + listPages(n, options.pageSize);
@@ -275,7 +316,7 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
         ["DNS ready / never", `${dnsReady.length} / ${n - dnsReady.length}`],
         [
           "apply",
-          `${n} server-side creates, ${options.applyConcurrency} in flight, ${seconds((appliedUntil - appliedFrom) / 1000)}`,
+          `${n - late} server-side creates, ${options.applyConcurrency} in flight, ${seconds((appliedUntil - appliedFrom) / 1000)}; then ${late} one at a time, ${LATE_ARRIVAL_SPACING_MS} ms apart`,
         ],
         [
           "created in Cloudflare",
@@ -301,6 +342,12 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
           "  per new hostname",
           perHostnameUntilCreated === undefined ? "n/a" : perHostnameUntilCreated.toFixed(3),
         ],
+        [
+          "  per new hostname, without checks by id",
+          createCostPerHostname === undefined
+            ? "n/a"
+            : `${createCostPerHostname.toFixed(3)} (creates, lookups and listings; ${checksUntilCreated} GETs by id of hostnames already created left out)`,
+        ],
         ["Cloudflare requests until all Ready, per hostname", (cloudflare.hostnameRoutes / n).toFixed(3)],
         [
           "  list pages / GETs by id",
@@ -314,18 +361,22 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
         ],
         ["peak hostnames waiting to be created", String(peakWaiting)],
         [
-          "apply → status.requiredCNAME p50 / p99",
-          `${seconds(p50)} / ${seconds(p99)} (${latencies.length} of ${n} seen)`,
+          "apply → status.requiredCNAME p50 / p99, bulk apply",
+          `${seconds(bulkLatency.p50)} / ${seconds(bulkLatency.p99)} (${bulkLatency.seen} of ${bulk.length} seen)`,
+        ],
+        [
+          "  late arrivals, one at a time behind the backlog",
+          `${seconds(lateLatency.p50)} / ${seconds(lateLatency.p99)} (${lateLatency.seen} of ${late} seen, ${lateLatency.leastWaiting ?? 0}+ waiting at each apply)`,
         ],
         ...commonLines(run),
       ];
       const targets: TargetVerdict[] = [
         verdict(
-          "Cloudflare requests per new hostname until created ≤ 1.05",
-          perHostnameUntilCreated === undefined
+          "Cloudflare requests per new hostname until created ≤ 1.05 (without checks by id)",
+          createCostPerHostname === undefined
             ? "n/a (not all created)"
-            : perHostnameUntilCreated.toFixed(3),
-          perHostnameUntilCreated !== undefined && perHostnameUntilCreated <= 1.05,
+            : `${createCostPerHostname.toFixed(3)} (${perHostnameUntilCreated!.toFixed(3)} with them)`,
+          createCostPerHostname !== undefined && createCostPerHostname <= 1.05,
         ),
         verdict(
           "one Cloudflare create per hostname, no duplicates",
@@ -369,11 +420,12 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
               undefined,
               "more than 200 hostnames",
             ),
-        latencyTarget(p50, peakWaiting),
+        latencyTarget(lateLatency.p50, lateLatency.leastWaiting ?? 0),
       ];
       const notes = [
         "Ready counts the DNS-ready share; the others stay pending, as customers who never create their CNAME.",
-        "Requests until created include the validation checks of hostnames already created that fell due meanwhile; --validation-schedule-scale 1 --dns-ready-share 0 keeps them out, to count what creates alone cost.",
+        "Requests until created include the validation checks of hostnames already created that fell due meanwhile. The target leaves out the checks by id (a GET by id is always one), never listings; --validation-schedule-scale 1 --dns-ready-share 0 keeps all checks out of both figures.",
+        "The latency target is judged on the late arrivals: each applied alone while the rest wait for budget. The bulk apply's latency is how fast the API server takes N creates and N status writes at once, on the machine's cores.",
         `The issue's 200-hostname comparison used these defaults: --rate-limit 1200/300, --request-budget 1000/300, --page-size 50, --zone-poll-interval 30, --time-scale 600.`,
       ];
       return {
@@ -388,11 +440,12 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
           floorSeconds,
           untilCreated,
           perHostnameUntilCreated,
+          createCostPerHostname,
           budgetUsed,
           peakWaiting,
           hostnamesInCloudflare: inCloudflare.length,
           duplicates,
-          requiredCnameLatency: { p50, p99, seen: latencies.length },
+          requiredCnameLatency: { bulk: bulkLatency, late: lateLatency },
           ...run,
         },
         lines,
@@ -405,11 +458,11 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
   });
 }
 
-function latencyTarget(p50: number | undefined, peakWaiting: number): TargetVerdict {
+function latencyTarget(p50: number | undefined, waiting: number): TargetVerdict {
   const name = "apply → requiredCNAME p50 ≤ 1 s with 5,000 waiting for budget";
-  const figure = `${seconds(p50)} (peak ${peakWaiting} waiting)`;
+  const figure = `${seconds(p50)} (late arrivals, ${waiting}+ waiting)`;
   if (p50 === undefined) return verdict(name, figure, false);
-  if (peakWaiting >= 5000) return verdict(name, figure, p50 <= 1);
+  if (waiting >= 5000) return verdict(name, figure, p50 <= 1);
   // Fewer waited than the target speaks of: a miss still counts, a pass proves nothing about 5,000.
   return p50 > 1 ? verdict(name, figure, false) : verdict(name, figure, undefined, "fewer than 5,000 waited");
 }
