@@ -23,7 +23,7 @@ const flags = [
     flag: "kubeconfig",
     env: "KUBECONFIG",
     defaultValue: undefined,
-    help: "kubeconfig file; else in-cluster",
+    help: "kubeconfig file, or a list of them as in KUBECONFIG (merged as kubectl merges them); else in-cluster",
   },
   {
     flag: "credentials-namespace",

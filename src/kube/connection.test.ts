@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { connectToKube, kubeconfigConnection } from "./connection.ts";
 
@@ -116,6 +116,41 @@ describe("kubeconfigConnection", () => {
     rmSync(join(dir, "ca.pem"));
     const missingCa = kubeconfig({ token: "t" }, { "certificate-authority": "ca.pem" });
     await expect(kubeconfigConnection(missingCa)).rejects.toThrow(/ca\.pem/);
+  });
+
+  it("merges a KUBECONFIG list as kubectl does: first current-context and first of each name win, missing files skipped", async () => {
+    const write = (folder: string, config: object) => {
+      mkdirSync(join(dir, folder), { recursive: true });
+      writeFileSync(join(dir, folder, "config"), JSON.stringify(config));
+      return join(dir, folder, "config");
+    };
+    // The first file names the context only; its cluster and user come from the files after it.
+    const first = write("first", {
+      contexts: [{ name: "work", context: { cluster: "prod", user: "deployer" } }],
+      "current-context": "work",
+    });
+    const second = write("second", {
+      clusters: [{ name: "prod", cluster: { server: "https://10.0.0.1:6443" } }],
+      users: [{ name: "deployer", user: { tokenFile: "token" } }],
+      "current-context": "other",
+    });
+    writeFileSync(join(dir, "second", "token"), "from-second\n");
+    // A later file cannot take over a name an earlier one gave.
+    const third = write("third", {
+      clusters: [{ name: "prod", cluster: { server: "https://10.9.9.9:6443" } }],
+      users: [{ name: "deployer", user: { token: "from-third" } }],
+    });
+    const missing = join(dir, "missing", "config");
+    const connection = await kubeconfigConnection([first, missing, second, third].join(delimiter));
+    expect(connection.server).toBe("https://10.0.0.1:6443");
+    // The token file is found beside the file that names it, not beside the first one.
+    expect((await connection.prepare()).headers).toEqual({ authorization: "Bearer from-second" });
+
+    await expect(kubeconfigConnection([missing, join(dir, "none")].join(delimiter))).rejects.toThrow(
+      /none of the kubeconfig files .* exists/,
+    );
+    // One file named alone must exist.
+    await expect(kubeconfigConnection(missing)).rejects.toThrow(/ENOENT/);
   });
 
   it("hands a kubeconfig it does not read itself to @kubernetes/client-node: an exec credential plugin", async () => {

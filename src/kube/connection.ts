@@ -6,7 +6,7 @@
  * plugins, auth providers, basic auth, impersonation, a proxy) is handed to the library, loaded only then.
  */
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { Agent, type Dispatcher } from "undici";
 
 export interface KubeRequestSettings {
@@ -59,25 +59,23 @@ export function inClusterConnection(host: string, port: string, dir = SERVICE_AC
 }
 
 /** The current context's cluster and user of a kubeconfig file. */
-export async function kubeconfigConnection(path: string): Promise<KubeConnection> {
-  const text = readFileSync(path, "utf8");
-  const config = (await parseKubeconfig(text)) as Kubeconfig | null;
-  const contextName = config?.["current-context"];
-  const context = config?.contexts?.find((entry) => entry.name === contextName)?.context;
-  const cluster = config?.clusters?.find((entry) => entry.name === context?.cluster)?.cluster;
+/** `paths`: one kubeconfig file, or several joined as in KUBECONFIG (`a:b` here), merged as kubectl merges them. */
+export async function kubeconfigConnection(paths: string): Promise<KubeConnection> {
+  const config = await readKubeconfigs(paths.split(delimiter).filter((path) => path !== ""));
+  const contextName = config["current-context"];
+  const context = config.contexts.find((entry) => entry.name === contextName)?.context;
+  const cluster = config.clusters.find((entry) => entry.name === context?.cluster)?.cluster;
   if (!cluster?.server) {
-    throw new Error(`the kubeconfig ${path} has no current cluster: check its current-context`);
+    throw new Error(`the kubeconfig ${paths} has no current cluster: check its current-context`);
   }
-  const user = config?.users?.find((entry) => entry.name === context?.user)?.user ?? {};
+  const user = config.users.find((entry) => entry.name === context?.user)?.user ?? {};
   const unsupported = [
     ...Object.keys(user).filter((key) => !USER_FIELDS.has(key)),
     ...Object.keys(cluster).filter((key) => !CLUSTER_FIELDS.has(key)),
   ];
-  if (unsupported.length > 0) return libraryConnection(path);
+  if (unsupported.length > 0) return libraryConnection(config, cluster.server);
 
-  // Paths in a kubeconfig are relative to the kubeconfig's folder unless absolute.
-  const located = (name: string) => resolve(dirname(path), name);
-  const file = (name: string | undefined) => (name === undefined ? undefined : readFileSync(located(name)));
+  const file = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
   const inline = (data: string | undefined) => (data === undefined ? undefined : Buffer.from(data, "base64"));
   const dispatcher = new Agent({
     connect: {
@@ -88,7 +86,7 @@ export async function kubeconfigConnection(path: string): Promise<KubeConnection
       ...(cluster["tls-server-name"] && { servername: cluster["tls-server-name"] }),
     },
   });
-  const fromFile = user.tokenFile === undefined ? undefined : tokenFile(located(user.tokenFile));
+  const fromFile = user.tokenFile === undefined ? undefined : tokenFile(user.tokenFile);
   const token = () => user.token ?? fromFile?.();
   return {
     server: cluster.server.replace(/\/+$/, ""),
@@ -102,9 +100,68 @@ export async function kubeconfigConnection(path: string): Promise<KubeConnection
 
 interface Kubeconfig {
   "current-context"?: string;
-  contexts?: Array<{ name: string; context?: { cluster?: string; user?: string } }>;
-  clusters?: Array<{ name: string; cluster?: KubeconfigCluster }>;
-  users?: Array<{ name: string; user?: KubeconfigUser }>;
+  contexts?: Array<Named<"context", { cluster?: string; user?: string }>>;
+  clusters?: Array<Named<"cluster", KubeconfigCluster>>;
+  users?: Array<Named<"user", KubeconfigUser>>;
+}
+
+type Named<K extends string, T> = { name: string } & { [key in K]?: T };
+
+/**
+ * kubectl's rules for a list of kubeconfig files: a file that does not exist is skipped (one named alone must
+ * exist), the first file to name a cluster, user or context wins it, and so does the first current-context; a
+ * relative path in a file is relative to that file's folder (made absolute here).
+ */
+async function readKubeconfigs(paths: readonly string[]): Promise<Required<Kubeconfig>> {
+  const merged: Required<Kubeconfig> = { "current-context": "", contexts: [], clusters: [], users: [] };
+  let read = 0;
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      if (paths.length > 1 && (error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw error;
+    }
+    read++;
+    const config = ((await parseKubeconfig(text)) ?? {}) as Kubeconfig;
+    const folder = dirname(path);
+    merged["current-context"] ||= config["current-context"] ?? "";
+    addNew(merged.contexts, config.contexts);
+    addNew(
+      merged.clusters,
+      config.clusters?.map(({ cluster, ...entry }) => ({
+        ...entry,
+        cluster: cluster && absolutePaths(cluster, folder, ["certificate-authority"]),
+      })),
+    );
+    addNew(
+      merged.users,
+      config.users?.map(({ user, ...entry }) => ({
+        ...entry,
+        user: user && absolutePaths(user, folder, ["client-certificate", "client-key", "tokenFile"]),
+      })),
+    );
+  }
+  if (read === 0) throw new Error(`none of the kubeconfig files ${paths.join(", ")} exists`);
+  return merged;
+}
+
+function absolutePaths<T extends object>(
+  entry: T,
+  folder: string,
+  fields: ReadonlyArray<keyof T & string>,
+): T {
+  const resolved = fields
+    .filter((field) => typeof entry[field] === "string")
+    .map((field) => [field, resolve(folder, entry[field] as string)]);
+  return { ...entry, ...Object.fromEntries(resolved) };
+}
+
+function addNew<T extends { name: string }>(into: T[], entries: readonly T[] | undefined): void {
+  for (const entry of entries ?? []) {
+    if (!into.some((existing) => existing.name === entry.name)) into.push(entry);
+  }
 }
 
 interface KubeconfigCluster {
@@ -164,13 +221,14 @@ function tokenFile(path: string): () => string {
   };
 }
 
-/** Every other kubeconfig, through @kubernetes/client-node (exec plugins, OIDC, cloud auth providers, proxies). */
-async function libraryConnection(path: string): Promise<KubeConnection> {
+/**
+ * Every other kubeconfig, through @kubernetes/client-node (exec plugins, OIDC, cloud auth providers, proxies),
+ * given as merged by readKubeconfigs, its paths made absolute as the library's own loadFromFile would.
+ */
+async function libraryConnection(config: Kubeconfig, server: string): Promise<KubeConnection> {
   const { HttpMethod, KubeConfig, RequestContext } = await import("@kubernetes/client-node");
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(path);
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) throw new Error(`the kubeconfig ${path} has no current cluster: check its current-context`);
+  kubeConfig.loadFromString(JSON.stringify(config));
   return {
     server: server.replace(/\/+$/, ""),
     prepare: async () => {
