@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { OperatorProcess } from "./operator-process.ts";
 import { type Sample, sumSamples } from "./prometheus-text.ts";
 import type { BenchWorld, SimulatorStats } from "./world.ts";
@@ -131,6 +132,11 @@ export interface OperatorFigures {
   /** From spawn to the "caches synced" log line. */
   syncSeconds: number | undefined;
   rssBytes: number | undefined;
+  /**
+   * The part of RSS that is pages of files (Node's own binary, shared libraries; /proc/PID/status `RssFile`):
+   * shared, reclaimable, and charged to a memory cgroup only as page cache. Undefined where /proc does not say.
+   */
+  rssFileBytes: number | undefined;
   heapUsedBytes: number | undefined;
   cpuSeconds: number | undefined;
   /** 429s the operator itself counted (cfsaas_cloudflare_requests_total{code="429"}), since it started. */
@@ -151,6 +157,7 @@ export async function operatorFigures(operator: OperatorProcess): Promise<Operat
     return {
       syncSeconds,
       rssBytes: undefined,
+      rssFileBytes: undefined,
       heapUsedBytes: undefined,
       cpuSeconds: undefined,
       operatorCounted429: undefined,
@@ -160,10 +167,18 @@ export async function operatorFigures(operator: OperatorProcess): Promise<Operat
   return {
     syncSeconds,
     rssBytes: sumSamples(samples, "process_resident_memory_bytes"),
+    rssFileBytes: await rssFileBytes(operator.child.pid),
     heapUsedBytes: sumSamples(samples, "nodejs_heap_size_used_bytes"),
     cpuSeconds: sumSamples(samples, "process_cpu_seconds_total"),
     operatorCounted429: sumSamples(samples, "cfsaas_cloudflare_requests_total", { code: "429" }),
   };
+}
+
+async function rssFileBytes(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const kib = /^RssFile:\s+(\d+) kB$/m.exec(status)?.[1];
+  return kib === undefined ? undefined : Number(kib) * 1024;
 }
 
 /** Nearest-rank percentile of the values, or undefined when there are none. */

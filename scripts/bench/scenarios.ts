@@ -173,6 +173,12 @@ async function measureRun(
   return { cloudflare, kube, operator: figures, stopped };
 }
 
+function describeRss(operator: OperatorFigures): string {
+  return operator.rssFileBytes === undefined
+    ? mib(operator.rssBytes)
+    : `${mib(operator.rssBytes)} (${mib(operator.rssFileBytes)})`;
+}
+
 function describeCgroup(cgroup: CgroupMemory | undefined): string {
   if (!cgroup) return "none";
   return `limit ${mib(cgroup.limitBytes)}, peak usage ${mib(cgroup.maxUsageBytes)}, hit the limit ${cgroup.failCount}×, OOM kills ${cgroup.oomKills}`;
@@ -190,7 +196,7 @@ function commonLines({ cloudflare, kube, operator, stopped }: MeasuredRun): Arra
     ["  object writes (patches)", String(kube.objectWrites)],
     ["  events created", String(kube.eventCreates)],
     ["informer sync (spawn → caches synced)", seconds(operator.syncSeconds)],
-    ["operator RSS", mib(operator.rssBytes)],
+    ["operator RSS (of it file pages)", describeRss(operator)],
     ["operator V8 heap used", mib(operator.heapUsedBytes)],
     ["operator CPU", seconds(operator.cpuSeconds)],
   ];
@@ -752,8 +758,8 @@ export async function memory(options: BenchOptions, progress: Progress): Promise
       [`${point.hostnames}: setup (not measured)`, seconds(point.setupSeconds)],
       [`${point.hostnames}: informer sync`, seconds(operator.syncSeconds)],
       [
-        `${point.hostnames}: RSS / V8 heap used`,
-        `${mib(operator.rssBytes)} / ${mib(operator.heapUsedBytes)}`,
+        `${point.hostnames}: RSS (of it file pages) / V8 heap used`,
+        `${describeRss(operator)} / ${mib(operator.heapUsedBytes)}`,
       ],
       [`${point.hostnames}: operator CPU`, seconds(operator.cpuSeconds)],
       [`${point.hostnames}: memory cgroup`, describeCgroup(stopped.cgroup)],
