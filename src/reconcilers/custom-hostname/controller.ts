@@ -100,13 +100,16 @@ export function setupCustomHostnameController(
     }
   };
 
+  /** Per zone, the validation checks the last sweep found due that no listing has served yet. */
+  const dueByZone = new Map<string, number>();
   /**
    * Validation checks falling due in a zone: when more are due than its listing has pages, one listing serves
-   * them all (the zone's reconciles then read it); when few are, each reconcile reads its own hostname by id.
+   * them all (the zone's reconciles then read it; until then they wait for it, see the executor); when few are,
+   * each reconcile reads its own hostname by id.
    */
   const sweepDueChecks = async () => {
     const now = Date.now();
-    const dueByZone = new Map<string, number>();
+    dueByZone.clear();
     for (const hostname of customHostnames.list()) {
       const status = hostname.status;
       if (!status?.hostnameId || conditionIsTrue(status.conditions, ConditionType.Ready)) continue;
@@ -171,6 +174,8 @@ export function setupCustomHostnameController(
     logger,
     scheduleScale: options.validationScheduleScale,
     checkGraceMs,
+    checksOutnumberListing: (zoneId, snapshot) => (dueByZone.get(zoneId) ?? 0) > listingPages(snapshot),
+    listingWaitMs: options.zonePollIntervalMs,
     pendingCreates: () => pendingCreates.count,
     ...(dns && { dns }),
     onState: (state) => metrics.setCustomHostnameState(state),

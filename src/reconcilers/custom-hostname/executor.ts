@@ -10,14 +10,15 @@ import type { ReconcileResult } from "../../kube/controller.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { type Informer, objectKey } from "../../kube/informer.ts";
 import type { ResourceType } from "../../kube/resources.ts";
-import { conditionIsTrue, findCondition } from "../../kube/status-conditions.ts";
+import { findCondition } from "../../kube/status-conditions.ts";
 import type { CustomHostnameMetricState } from "../../metrics/operator-metrics.ts";
 import type { CloudflareAccess, CredentialsState } from "../../zones/cloudflare-access.ts";
-import type { ZonePoller } from "../../zones/zone-poller.ts";
+import type { ZonePoller, ZoneSnapshot } from "../../zones/zone-poller.ts";
 import { runSteps } from "../step-runner.ts";
 import { type HostnameClaims, zoneThroughOrigin } from "./claims.ts";
 import { decideCustomHostname } from "./decide.ts";
 import { type DnsWatch, dnsInput } from "./dns-watcher.ts";
+import { observeOwnedFromSnapshot } from "./snapshot-observation.ts";
 import { CUSTOM_HOSTNAME_FINALIZER, type CustomHostnameAction, type HostnameObservation } from "./types.ts";
 
 export const customHostnameResource: ResourceType = {
@@ -43,6 +44,13 @@ export interface CustomHostnameExecutorOptions {
   scheduleScale: number;
   /** How long a check that fell due waits for a listing that may serve it with others (see controller.ts). */
   checkGraceMs?: number;
+  /**
+   * More checks are due in the zone than its listing has pages: the listing, taken as soon as the budget lets it
+   * (controller.ts), serves them all for less than a GET each, and its refresh wakes every hostname of the zone.
+   */
+  checksOutnumberListing?: (zoneId: string, snapshot: ZoneSnapshot) => boolean;
+  /** How soon a check waiting for such a listing looks again should the listing not wake it. */
+  listingWaitMs?: number;
   /** How many CustomHostnames wait for their create (pending-creates.ts): validation checks go behind them. */
   pendingCreates: () => number;
   /** The customers' DNS watch, when on: its verdicts go into the decision, the status back into its schedule. */
@@ -159,8 +167,7 @@ export class CustomHostnameExecutor {
    *   with 1406, and then one lookup adopts it, so nothing is duplicated), or, when the budget would hold the
    *   create, it is queued at once: the reconcile then writes its queued status and nothing else. A zone not
    *   listed yet is listed now, once for every hostname waiting on it.
-   * - a hostname this object owns: its copy stands in for a GET when the spec has no unobserved change and (while
-   *   still validating) the listing was taken after Cloudflare's check fell due, or that check is still to come.
+   * - a hostname this object owns: see observeOwnedFromSnapshot.
    */
   async #fromSnapshot(
     object: CustomHostname,
@@ -181,19 +188,16 @@ export class CustomHostnameExecutor {
       if (queued) onCreateQueued();
       return queued ?? { kind: "absent" };
     }
-    if (object.metadata.generation !== object.status?.observedGeneration) return { kind: "unobserved" };
     const snapshot = this.#options.poller.snapshot(zoneId);
-    const hostname = snapshot?.byHostname.get(object.spec.hostname);
-    if (!snapshot || !hostname || hostname.id !== id) return { kind: "unobserved" };
-    const ready = conditionIsTrue(object.status?.conditions, ConditionType.Ready);
-    const due = object.status?.nextCheckTime ? Date.parse(object.status.nextCheckTime) : 0;
-    const now = this.#now().getTime();
-    // Before Cloudflare's check falls due the listing is as current as a GET (the operator's own writes and reads
-    // go into it), so a reconcile woken by something else, a change in the customer's DNS, settles from it.
-    if (ready || snapshot.takenAt >= due || now < due) return { kind: "found", hostname, source: "snapshot" };
-    // Cloudflare's check fell due after the listing: give a listing serving many due checks at once its chance.
-    const batchUntil = due + (this.#options.checkGraceMs ?? 0);
-    return now < batchUntil ? { kind: "queued", waitMs: batchUntil - now } : { kind: "unobserved" };
+    return observeOwnedFromSnapshot({
+      object,
+      snapshot,
+      now: this.#now().getTime(),
+      checkGraceMs: this.#options.checkGraceMs ?? 0,
+      checksOutnumberListing:
+        snapshot !== undefined && (this.#options.checksOutnumberListing?.(zoneId, snapshot) ?? false),
+      listingWaitMs: this.#options.listingWaitMs ?? 0,
+    });
   }
 
   /**
