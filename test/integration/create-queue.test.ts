@@ -1,8 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { findCondition } from "../../src/kube/status-conditions.ts";
 import { useControlPlane } from "../support/control-plane.ts";
-import { applyManifest, getObject, useOperatorWorld, waitLong } from "../support/operator.ts";
+import {
+  applyManifest,
+  useOperatorWorld,
+  waitForFallbackOriginReady,
+  waitLong,
+} from "../support/operator.ts";
+import { customHostnamesIn } from "../support/sources.ts";
 
 const CREATE = "POST /zones/:zone_id/custom_hostnames";
 const SUFFIX = ".queued-customer.com";
@@ -31,14 +36,9 @@ describe("creates waiting more than one window of the request budget", () => {
 
   it("are each created once, in the order they were applied, while more arrive", async () => {
     const namespace = await cluster.namespace("create-queue");
-    await vi.waitFor(async () => {
-      const origin = await getObject<CustomHostname>(cluster, ["fallbackorigin", "saas-zone"]);
-      expect(findCondition(origin?.status?.conditions, "Ready")?.status).toBe("True");
-    }, waitLong);
+    await waitForFallbackOriginReady(cluster);
     const createsBefore = (await env.world.stats()).byEndpoint[CREATE] ?? 0;
-    const list = async () =>
-      (await getObject<{ items: CustomHostname[] }>(cluster, ["customhostnames", "-n", namespace]))?.items ??
-      [];
+    const list = async () => [...(await customHostnamesIn(cluster, namespace)).values()];
 
     // The first batch: a window's worth goes at once, the rest is queued for later windows.
     await applyManifest(cluster, manifest(namespace, "first"));

@@ -11,7 +11,6 @@ import { type AddressInfo, connect, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CustomHostname } from "../../src/api/custom-hostname.ts";
-import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
 import { type CertificateFiles, issueCertificate } from "../../src/controlplane/pki.ts";
 import { useControlPlane } from "../support/control-plane.ts";
 import { type RecordingProxy, startRecordingProxy } from "../support/egress-proxy.ts";
@@ -24,9 +23,9 @@ import {
   type SaasWorld,
   startOperator,
   startSaasWorld,
+  waitForFallbackOriginReady,
+  waitLong,
 } from "../support/operator.ts";
-
-const waitLong = { timeout: 60_000, interval: 250 };
 
 interface TlsFront {
   port: number;
@@ -133,10 +132,7 @@ describe("the operator process behind an egress proxy (HTTPS_PROXY)", () => {
 
   it("brings a hostname to Ready with every Cloudflare connection tunnelled through the proxy, and none to the API server", async () => {
     await applyManifest(cluster, fallbackOriginManifest(world));
-    await vi.waitFor(async () => {
-      const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", "saas-zone"]);
-      expect(readyCondition(origin)?.status).toBe("True");
-    }, waitLong);
+    await waitForFallbackOriginReady(cluster);
 
     const namespace = await cluster.namespace("proxied");
     await world.setDns([

@@ -1,8 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import type { CustomHostname } from "../../src/api/custom-hostname.ts";
 import { findCondition } from "../../src/kube/status-conditions.ts";
 import { useControlPlane } from "../support/control-plane.ts";
-import { applyManifest, getObject, useOperatorWorld, waitLong } from "../support/operator.ts";
+import {
+  applyManifest,
+  useOperatorWorld,
+  waitForFallbackOriginReady,
+  waitLong,
+} from "../support/operator.ts";
+import { customHostnamesIn } from "../support/sources.ts";
 
 const CREATE = "POST /zones/:zone_id/custom_hostnames";
 const hostnames = 8;
@@ -14,10 +19,7 @@ describe("hostnames applied behind a rollout", () => {
 
   it("tell their customers what to create before their turn, then are each created once", async () => {
     const namespace = await cluster.namespace("behind");
-    await vi.waitFor(async () => {
-      const origin = await getObject<CustomHostname>(cluster, ["fallbackorigin", "saas-zone"]);
-      expect(findCondition(origin?.status?.conditions, "Ready")?.status).toBe("True");
-    }, waitLong);
+    await waitForFallbackOriginReady(cluster);
     // The first create stays on the wire for 20 s: the one reconcile worker is held by it.
     await env.world.setFaults([{ match: CREATE, latencyMs: 20_000, limit: 1 }]);
     const createsBefore = (await env.world.stats()).byEndpoint[CREATE] ?? 0;
@@ -31,9 +33,7 @@ describe("hostnames applied behind a rollout", () => {
         spec: { hostname: `behind-${i}.waiting-customer.com`, fallbackOriginRef: { name: "saas-zone" } },
       })),
     });
-    const list = async () =>
-      (await getObject<{ items: CustomHostname[] }>(cluster, ["customhostnames", "-n", namespace]))?.items ??
-      [];
+    const list = async () => [...(await customHostnamesIn(cluster, namespace)).values()];
     const inCloudflare = async () =>
       (await env.world.cloudflareHostnames()).filter((hostname) =>
         hostname.hostname.endsWith(".waiting-customer.com"),

@@ -2,8 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect, vi } from "vitest";
+import type { FallbackOrigin } from "../../src/api/fallback-origin.ts";
 import { gatewayApiCrds } from "../../src/controlplane/tools.ts";
+import { findCondition } from "../../src/kube/status-conditions.ts";
 import type { FaultRule } from "../../src/simulator/faults.ts";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.ts";
 import type { TestCluster } from "./control-plane.ts";
@@ -288,6 +290,14 @@ export async function getObject<T>(cluster: TestCluster, args: string[]): Promis
 
 /** How long an integration test waits for the operator to converge: generous for a loaded 2-core machine. */
 export const waitLong = { timeout: 60_000, interval: 250 };
+
+/** Waits until the operator has brought the FallbackOrigin `name` (as fallbackOriginManifest applies it) to Ready. */
+export async function waitForFallbackOriginReady(cluster: TestCluster, name = "saas-zone"): Promise<void> {
+  await vi.waitFor(async () => {
+    const origin = await getObject<FallbackOrigin>(cluster, ["fallbackorigin", name]);
+    expect(findCondition(origin?.status?.conditions, "Ready")?.status).toBe("True");
+  }, waitLong);
+}
 
 export interface OperatorWorldOptions {
   simulator?: SimulatorOptions;
