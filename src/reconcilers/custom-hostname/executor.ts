@@ -48,9 +48,9 @@ export interface CustomHostnameExecutorOptions {
    * More checks are due in the zone than its listing has pages: the listing, taken as soon as the budget lets it
    * (controller.ts), serves them all for less than a GET each, and its refresh wakes every hostname of the zone.
    */
-  checksOutnumberListing?: (zoneId: string, snapshot: ZoneSnapshot) => boolean;
+  checksOutnumberListing: (zoneId: string, snapshot: ZoneSnapshot) => boolean;
   /** How soon a check waiting for such a listing looks again should the listing not wake it. */
-  listingWaitMs?: number;
+  listingWaitMs: number;
   /** How many CustomHostnames wait for their create (pending-creates.ts): validation checks go behind them. */
   pendingCreates: () => number;
   /** The customers' DNS watch, when on: its verdicts go into the decision, the status back into its schedule. */
@@ -195,8 +195,8 @@ export class CustomHostnameExecutor {
       now: this.#now().getTime(),
       checkGraceMs: this.#options.checkGraceMs ?? 0,
       checksOutnumberListing:
-        snapshot !== undefined && (this.#options.checksOutnumberListing?.(zoneId, snapshot) ?? false),
-      listingWaitMs: this.#options.listingWaitMs ?? 0,
+        snapshot !== undefined && this.#options.checksOutnumberListing(zoneId, snapshot),
+      listingWaitMs: this.#options.listingWaitMs,
     });
   }
 
