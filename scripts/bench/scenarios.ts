@@ -242,6 +242,7 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
       const { tracker } = world;
       const late = lateArrivals(n);
       const bulk = range(n - late);
+      const lateOnes = range(n).slice(n - late);
       const beforeApply = await world.simulatorStats();
       const appliedFrom = Date.now();
       progress(
@@ -264,7 +265,7 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
         Math.max(0, Math.min(BULK_STATUS_WAIT_MS, deadline - Date.now())),
       );
       const waitingAtLateApply: number[] = [];
-      for (const index of range(n).slice(n - late)) {
+      for (const index of lateOnes) {
         waitingAtLateApply.push(tracker.counts.applied - tracker.counts.created);
         await world.createHostnames([index], 1);
         await sleep(LATE_ARRIVAL_SPACING_MS);
@@ -282,22 +283,16 @@ export async function onboard(options: BenchOptions, progress: Progress): Promis
       const inCloudflare = (await world.cloudflareHostnames()).map((h) => h.hostname);
       const duplicates = inCloudflare.length - new Set(inCloudflare).size;
 
-      const latencies = (indexes: readonly number[]) =>
-        indexes
+      const latency = (indexes: readonly number[]) => {
+        const values = indexes
           .map((index) => tracker.timelines.get(customerName(index)))
           .filter((t) => t?.appliedAt !== undefined && t.requiredCnameAt !== undefined)
           .map((t) => Math.max(0, t!.requiredCnameAt! - t!.appliedAt!) / 1000);
-      const bulkLatencies = latencies(bulk);
-      const lateLatencies = latencies(range(n).slice(n - late));
-      const bulkLatency = {
-        p50: percentile(bulkLatencies, 50),
-        p99: percentile(bulkLatencies, 99),
-        seen: bulkLatencies.length,
+        return { p50: percentile(values, 50), p99: percentile(values, 99), seen: values.length };
       };
+      const bulkLatency = latency(bulk);
       const lateLatency = {
-        p50: percentile(lateLatencies, 50),
-        p99: percentile(lateLatencies, 99),
-        seen: lateLatencies.length,
+        ...latency(lateOnes),
         leastWaiting: late === 0 ? undefined : Math.min(...waitingAtLateApply),
       };
       const untilCreated = created.at === undefined ? undefined : window.cloudflareAt(created.stats);
